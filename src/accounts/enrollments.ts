@@ -1,0 +1,81 @@
+import { QridError } from '../errors/qrid-error.js';
+import { hashSecret, randomToken } from '../security/tokens.js';
+import type { Fields, Store } from '../store/store.js';
+
+/**
+ * One-time enrollment links. `invite` signs a phone in as an existing user; `setup` creates
+ * the first administrator on an empty store. Stored hashed; single use under concurrency;
+ * opening the link (GET) changes nothing, only the confirming POST redeems it.
+ */
+export type EnrollmentKind = 'invite' | 'setup';
+
+export interface Enrollment {
+  kind: EnrollmentKind;
+  userId: string;
+  expiresAt: number;
+}
+
+const enrollmentKey = (hash: string) => `enrollment:${hash}`;
+/** Redeemed links are remembered this long past expiry, to answer "already used" clearly. */
+const TOMBSTONE_SECONDS = 24 * 3600;
+
+export const enrollmentErrors = {
+  unknown: () =>
+    new QridError(404, 'enrollment_unknown', 'This enrollment link is not valid. Ask your administrator for a new one.', {
+      title: 'Link not valid',
+    }),
+  used: () =>
+    new QridError(409, 'enrollment_used', 'This enrollment link was already used. Each link works once; ask your administrator for a new one.', {
+      title: 'Link already used',
+    }),
+  expired: () =>
+    new QridError(410, 'enrollment_expired', 'This enrollment link has expired. Ask your administrator for a new one.', {
+      title: 'Link expired',
+    }),
+};
+
+export class Enrollments {
+  constructor(
+    private readonly store: Store,
+    private readonly linkSeconds: number,
+  ) {}
+
+  async create(kind: EnrollmentKind, userId = ''): Promise<{ token: string; expiresAt: number }> {
+    const token = randomToken();
+    const expiresAt = Date.now() + this.linkSeconds * 1000;
+    await this.store.putRecord(
+      enrollmentKey(hashSecret(token)),
+      { kind, userId, expiresAt: String(expiresAt), usedAt: '' },
+      this.linkSeconds + TOMBSTONE_SECONDS,
+    );
+    return { token, expiresAt };
+  }
+
+  /** Read-only check for the confirmation page. */
+  async peek(token: string): Promise<Enrollment> {
+    const record = await this.store.getRecord(enrollmentKey(hashSecret(token)));
+    return check(record);
+  }
+
+  /** Single use: of concurrent redeemers exactly one succeeds. */
+  async redeem(token: string): Promise<Enrollment> {
+    const key = enrollmentKey(hashSecret(token));
+    const before = await this.store.getRecord(key);
+    check(before);
+    const used = await this.store.patchRecord(key, { usedAt: String(Date.now()) }, { ifMatch: { usedAt: '' } });
+    if (!used) throw enrollmentErrors.used();
+    return toEnrollment(used);
+  }
+}
+
+function check(record: Fields | undefined): Enrollment {
+  if (!record) throw enrollmentErrors.unknown();
+  if (record.usedAt) throw enrollmentErrors.used();
+  const enrollment = toEnrollment(record);
+  if (enrollment.expiresAt <= Date.now()) throw enrollmentErrors.expired();
+  return enrollment;
+}
+
+function toEnrollment(record: Fields): Enrollment {
+  return { kind: record.kind === 'setup' ? 'setup' : 'invite', userId: record.userId ?? '', expiresAt: Number(record.expiresAt ?? 0) };
+}

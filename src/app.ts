@@ -1,0 +1,112 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import mount from 'koa-mount';
+
+import { Devices } from './accounts/devices.js';
+import { Enrollments } from './accounts/enrollments.js';
+import { Users } from './accounts/users.js';
+import { ApprovalEngine } from './approvals/approval-engine.js';
+import type { Config } from './config/schema.js';
+import { demoRoutes } from './demo/demo-rp.js';
+import { errorHandler, respondWithError } from './errors/error-handler.js';
+import { notFound } from './errors/qrid-error.js';
+import { Csrf } from './http/csrf.js';
+import { requestLog } from './http/request-log.js';
+import { requireSameOrigin } from './http/same-origin.js';
+import { securityHeaders } from './http/security-headers.js';
+import { staticFiles } from './http/static-files.js';
+import { interactionRoutes } from './interactions/interaction-routes.js';
+import { StreamRegistry } from './interactions/stream-registry.js';
+import type { Logger } from './logging/logger.js';
+import { staticDir } from './paths.js';
+import { phoneRoutes } from './phone/phone-routes.js';
+import { createProvider } from './provider/create-provider.js';
+import { loadSigningKeys } from './provider/signing-keys.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { Services } from './services.js';
+import type { Store } from './store/store.js';
+import { createViews, type Views } from './views/views.js';
+
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  views?: Views;
+}
+
+export interface QridApp {
+  app: Koa;
+  services: Services;
+  /** Ends open event streams (asking pages to reconnect elsewhere). Does not close the store. */
+  shutdown(): void;
+}
+
+/**
+ * Builds qrid: the Koa app with qrid's routes in front and oidc-provider mounted behind them.
+ * Both share the cookie keys and `proxy` setting (the provider reads cookies through the
+ * parent's context when mounted). There is no global body parser: the provider parses its
+ * own bodies, qrid's routes read their small forms themselves.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> {
+  const { store, logger } = deps;
+  const views = deps.views ?? createViews();
+  const jwks = await loadSigningKeys(store, config.cookie_keys);
+  const users = new Users(store);
+  const provider = createProvider({ config, store, users, views, jwks });
+  const services: Services = {
+    config,
+    store,
+    provider,
+    users,
+    views,
+    logger,
+    approvals: new ApprovalEngine(store, { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds }, logger),
+    devices: new Devices(store, config.enrollment.device_session_days),
+    enrollments: new Enrollments(store, config.enrollment.link_seconds),
+    csrf: new Csrf(config.cookie_keys),
+    limiter: new RateLimiter(store, config.rate_limits.window_seconds),
+    streams: new StreamRegistry(),
+  };
+
+  const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
+  app.silent = true;
+  app.on('error', (error: unknown) => logger.warn({ err: error }, 'unhandled request error'));
+
+  app.use(requestLog(logger));
+  app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
+  app.use(staticFiles(staticDir));
+
+  const router = new Router();
+  // router.use middleware runs only when one of these routes matched, so neither the error
+  // page nor the same-origin rule ever touches oidc-provider's endpoints (e.g. CORS token calls).
+  router.use(errorHandler(views, logger), requireSameOrigin(config.issuer));
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    try {
+      await store.ping();
+      ctx.body = { status: 'ready', store: store.kind };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', store: store.kind };
+    }
+  });
+  router.get('/', (ctx) => {
+    ctx.redirect(config.development ? '/demo' : '/phone');
+  });
+  interactionRoutes(services, router);
+  phoneRoutes(services, router);
+  app.use(router.routes());
+  if (config.development) app.use(demoRoutes(services).routes());
+
+  app.use(mount(provider));
+  app.use(async (ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined) respondWithError(ctx, views, notFound());
+  });
+
+  return {
+    app,
+    services,
+    shutdown: () => services.streams.closeAll(),
+  };
+}

@@ -1,0 +1,96 @@
+import type { Fields } from '../store/store.js';
+
+/**
+ * One approval per sign-in interaction. The waiting browser only ever sees `state` and
+ * timings (see `publicStatus`); who approved is revealed to nobody but the completion route.
+ */
+export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired' | 'completed';
+
+export interface Approval {
+  id: string;
+  /** The oidc-provider interaction this approval belongs to. */
+  uid: string;
+  clientId: string;
+  state: ApprovalState;
+  createdAt: number;
+  /** The interaction's deadline: nothing about this approval outlives it. */
+  expiresAt: number;
+  requesterIp: string;
+  requesterUserAgent: string;
+  /** Hash of the QR handle currently shown; only that handle is accepted. */
+  handleHash: string;
+  handleExpiresAt: number;
+  typedCodeHash: string;
+  /** The device that opened the QR first; from then on only it may decide. */
+  deviceId: string;
+  decideBy: number;
+  accountId: string;
+  amr: string[];
+  acr: string;
+  decidedAt: number;
+}
+
+export interface PublicStatus {
+  state: ApprovalState;
+  handleExpiresAt?: number;
+  decideBy?: number;
+}
+
+export function publicStatus(approval: Approval | undefined, now = Date.now()): PublicStatus {
+  if (!approval) return { state: 'expired' };
+  const state = effectiveState(approval, now);
+  const status: PublicStatus = { state };
+  if (state === 'waiting') status.handleExpiresAt = approval.handleExpiresAt;
+  if (state === 'scanned') status.decideBy = approval.decideBy;
+  return status;
+}
+
+export function effectiveState(approval: Approval, now = Date.now()): ApprovalState {
+  if (approval.state !== 'completed' && now >= approval.expiresAt) return 'expired';
+  return approval.state;
+}
+
+export function toFields(a: Approval): Fields {
+  return {
+    id: a.id,
+    uid: a.uid,
+    clientId: a.clientId,
+    state: a.state,
+    createdAt: String(a.createdAt),
+    expiresAt: String(a.expiresAt),
+    requesterIp: a.requesterIp,
+    requesterUserAgent: a.requesterUserAgent,
+    handleHash: a.handleHash,
+    handleExpiresAt: String(a.handleExpiresAt),
+    typedCodeHash: a.typedCodeHash,
+    deviceId: a.deviceId,
+    decideBy: String(a.decideBy),
+    accountId: a.accountId,
+    amr: a.amr.join(' '),
+    acr: a.acr,
+    decidedAt: String(a.decidedAt),
+  };
+}
+
+export function fromFields(f: Fields): Approval {
+  const num = (name: string) => Number(f[name] ?? '0') || 0;
+  return {
+    id: f.id ?? '',
+    uid: f.uid ?? '',
+    clientId: f.clientId ?? '',
+    state: (f.state ?? 'expired') as ApprovalState,
+    createdAt: num('createdAt'),
+    expiresAt: num('expiresAt'),
+    requesterIp: f.requesterIp ?? '',
+    requesterUserAgent: f.requesterUserAgent ?? '',
+    handleHash: f.handleHash ?? '',
+    handleExpiresAt: num('handleExpiresAt'),
+    typedCodeHash: f.typedCodeHash ?? '',
+    deviceId: f.deviceId ?? '',
+    decideBy: num('decideBy'),
+    accountId: f.accountId ?? '',
+    amr: (f.amr ?? '').split(' ').filter(Boolean),
+    acr: f.acr ?? '',
+    decidedAt: num('decidedAt'),
+  };
+}

@@ -1,0 +1,151 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { parse as parseYaml } from 'yaml';
+
+import { ConfigError, fieldPath } from './config-error.js';
+import { type Config, configSchema, type RawConfig } from './schema.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface LoadOptions {
+  env?: Env;
+  /** Used instead of reading QRID_CONFIG (tests). */
+  raw?: unknown;
+  source?: string;
+}
+
+export const DEMO_CLIENT_ID = 'qrid-demo';
+
+/**
+ * Reads the YAML file named by QRID_CONFIG (if any), applies the environment, validates the
+ * whole and resolves what depends on other fields (issuer, development secrets, demo client).
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  let raw: unknown = options.raw;
+  let source = options.source ?? 'defaults';
+  if (raw === undefined && env.QRID_CONFIG) {
+    source = env.QRID_CONFIG;
+    raw = readYaml(env.QRID_CONFIG);
+  }
+  const hasFile = raw !== undefined;
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(source, ['(root): must be a mapping of settings']);
+  }
+
+  const merged = applyEnv(structuredClone(raw) as Record<string, unknown>, env, source);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  const value = parsed.data;
+  const problems: string[] = [];
+
+  const development = value.development ?? !hasFile;
+  const issuer = (value.issuer ?? `http://localhost:${value.port}`).replace(/\/$/, '');
+
+  let cookieKeys = value.cookie_keys;
+  if (!cookieKeys) {
+    if (development) cookieKeys = developmentCookieKeys(value.data_dir);
+    else problems.push('cookie_keys: required outside development (or set QRID_COOKIE_KEYS)');
+  }
+
+  value.clients.forEach((client, index) => {
+    if (client.client_secret && client.client_secret_env) {
+      problems.push(`clients[${index}].client_secret: give client_secret or client_secret_env, not both`);
+    }
+  });
+  const clients = value.clients.map((client, index) => {
+    if (!client.client_secret_env || client.client_secret) return client;
+    const secret = env[client.client_secret_env];
+    if (!secret || secret.length < 32) {
+      problems.push(
+        `clients[${index}].client_secret_env: environment variable ${client.client_secret_env} must hold a secret of at least 32 characters`,
+      );
+      return client;
+    }
+    return { ...client, client_secret: secret };
+  });
+  const seen = new Set<string>();
+  clients.forEach((client, index) => {
+    if (seen.has(client.client_id)) problems.push(`clients[${index}].client_id: "${client.client_id}" is registered twice`);
+    seen.add(client.client_id);
+  });
+
+  if (problems.length) throw new ConfigError(source, problems);
+  const keys = cookieKeys as string[];
+
+  if (development && !clients.some((c) => c.client_id === DEMO_CLIENT_ID)) {
+    clients.push({
+      client_id: DEMO_CLIENT_ID,
+      // Derived from the cookie key so it is stable across restarts without storing it.
+      client_secret: createHmac('sha256', keys[0] as string).update('qrid-demo-client-secret').digest('base64url'),
+      client_name: 'qrid demo app',
+      redirect_uris: [`${issuer}/demo/callback`],
+      post_logout_redirect_uris: [`${issuer}/demo`],
+      first_party: false,
+      refresh_tokens: true,
+    });
+  }
+
+  return { ...value, issuer, development, cookie_keys: keys, clients };
+}
+
+function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+  }
+}
+
+/** The documented environment variables, applied over the file. */
+function applyEnv(raw: Record<string, unknown>, env: Env, source: string): RawConfig {
+  const problems: string[] = [];
+  if (env.QRID_ISSUER) raw.issuer = env.QRID_ISSUER;
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port)) problems.push(`PORT: must be a whole number, got "${env.PORT}"`);
+    raw.port = port;
+  }
+  if (env.QRID_COOKIE_KEYS) raw.cookie_keys = env.QRID_COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  if (env.QRID_DATA_DIR) raw.data_dir = env.QRID_DATA_DIR;
+  if (env.QRID_LOG_LEVEL) raw.log_level = env.QRID_LOG_LEVEL;
+  if (env.QRID_STORE || env.REDIS_URL) {
+    const store = { ...((raw.store as Record<string, unknown> | undefined) ?? {}) };
+    if (env.QRID_STORE) store.kind = env.QRID_STORE;
+    if (env.REDIS_URL) store.redis_url = env.REDIS_URL;
+    raw.store = store;
+  }
+  if (problems.length) throw new ConfigError(source, problems);
+  return raw as RawConfig;
+}
+
+/** Development only: cookie keys generated once and kept, so restarts keep browsers signed in. */
+function developmentCookieKeys(dataDir: string): string[] {
+  const file = join(resolve(dataDir), 'cookie-keys.json');
+  try {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (Array.isArray(keys) && keys.length && keys.every((k) => typeof k === 'string' && k.length >= 32)) {
+      return keys as string[];
+    }
+  } catch {
+    // Missing or unreadable: make new ones below.
+  }
+  const keys = [randomBytes(32).toString('base64url')];
+  mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * qrid's whole configuration, with every default documented beside it. The YAML file uses
+ * these names; environment variables (see load.ts) override the few that deployments set
+ * per instance. Anything invalid stops start-up with a message naming the field.
+ */
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const clientSchema = z
+  .object({
+    client_id: z.string().min(1).max(200).regex(/^[\w.:~-]+$/, 'may use letters, digits and . _ : ~ - only'),
+    /** Absent for public clients (browser or native apps), which authenticate with PKCE alone. */
+    client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Name of an environment variable holding the secret, so it need not sit in the file. */
+    client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+    client_name: z.string().min(1).max(100),
+    redirect_uris: z.array(url).min(1),
+    post_logout_redirect_uris: z.array(url).default([]),
+    backchannel_logout_uri: url.optional(),
+    /** First-party apps skip the consent page: the organisation already decided for its users. */
+    first_party: z.boolean().default(false),
+    /** Whether the client may ask for `offline_access` and receive refresh tokens. */
+    refresh_tokens: z.boolean().default(true),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Public URL of qrid; the OIDC issuer. Default: http://localhost:<port>. */
+    issuer: url.refine((u) => !u.includes('?') && !u.includes('#'), 'must not have a query or fragment').optional(),
+    /** Port to listen on. */
+    port: z.number().int().min(0).max(65535).default(3000),
+    /** Address to listen on. */
+    host: z.string().default('0.0.0.0'),
+    /**
+     * Development setup: demo relying party at /demo, cookie keys generated and kept in
+     * `data_dir`. Default: true when started without a config file, false with one.
+     */
+    development: z.boolean().optional(),
+    /** Trust X-Forwarded-* from a reverse proxy (TLS terminated in front of qrid). */
+    proxy: z.boolean().default(false),
+    /** Where development secrets are kept between restarts. */
+    data_dir: z.string().default('.qrid-data'),
+    /**
+     * Cookie signing keys, newest first; at least 32 characters each. Required outside
+     * development (or QRID_COOKIE_KEYS, comma-separated). Shared by every instance.
+     */
+    cookie_keys: z.array(z.string().min(32, 'each key must be at least 32 characters')).min(1).optional(),
+    store: z
+      .object({
+        /** `memory`: inside this process, lost on restart. `redis`: shared, for real deployments. */
+        kind: z.enum(['memory', 'redis']).default('memory'),
+        redis_url: z.string().default('redis://127.0.0.1:6379'),
+        /** Prefix of every Redis key, so several deployments can share one Redis. */
+        key_prefix: z.string().default('qrid:'),
+      })
+      .strict()
+      .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:' }),
+    clients: z.array(clientSchema).default([]),
+    ttl: z
+      .object({
+        /** Seconds a sign-in may take from /auth to completion (the QR page's whole life). */
+        interaction: z.number().int().min(60).max(3600).default(600),
+        /** Seconds a qrid browser session lasts. */
+        session: z.number().int().min(300).default(14 * 24 * 3600),
+        access_token: z.number().int().min(60).default(3600),
+        id_token: z.number().int().min(60).default(3600),
+        refresh_token: z.number().int().min(300).default(14 * 24 * 3600),
+        grant: z.number().int().min(300).default(14 * 24 * 3600),
+        authorization_code: z.number().int().min(10).max(600).default(60),
+      })
+      .strict()
+      .prefault({}),
+    qr: z
+      .object({
+        /** Seconds one QR code (and its typed code) stays valid before the page rotates it. */
+        handle_seconds: z.number().int().min(15).max(300).default(60),
+        /** Seconds the phone has to decide once it has opened a QR code. */
+        decision_seconds: z.number().int().min(30).max(600).default(120),
+        /** Rotations the page does by itself before asking the person for "more time". */
+        auto_rotations: z.number().int().min(0).max(60).default(5),
+      })
+      .strict()
+      .prefault({}),
+    enrollment: z
+      .object({
+        /** Seconds an enrollment (invite or setup) link stays valid. */
+        link_seconds: z.number().int().min(60).max(7 * 24 * 3600).default(15 * 60),
+        /** Days a device session lasts without use. */
+        device_session_days: z.number().int().min(1).max(400).default(180),
+      })
+      .strict()
+      .prefault({}),
+    rate_limits: z
+      .object({
+        /** Failed typed-code attempts per IP per window before 429. */
+        typed_code_per_ip: z.number().int().min(1).default(10),
+        /** Approval/deny POSTs per IP per window. */
+        approval_per_ip: z.number().int().min(1).default(30),
+        /** QR codes created (page loads and rotations) per IP per window. */
+        qr_per_ip: z.number().int().min(1).default(120),
+        /** Enrollment attempts per IP per window. */
+        enrollment_per_ip: z.number().int().min(1).default(20),
+        window_seconds: z.number().int().min(1).default(300),
+      })
+      .strict()
+      .prefault({}),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type RawConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ClientConfig = z.output<typeof clientSchema>;
+
+/** The resolved configuration every part of qrid receives. */
+export interface Config extends Omit<ParsedConfig, 'issuer' | 'development' | 'cookie_keys'> {
+  issuer: string;
+  development: boolean;
+  cookie_keys: string[];
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Context, Next } from 'koa';
+
+import type { Logger } from '../logging/logger.js';
+
+const SECRET_SEGMENTS = /^\/(q|enroll|setup)\/[^/]+/;
+
+/** One structured line per request. Paths that carry a one-time secret are logged without it. */
+export function redactPath(path: string): string {
+  return path.replace(SECRET_SEGMENTS, (_, prefix: string) => `/${prefix}/:secret`);
+}
+
+export function requestLog(logger: Logger) {
+  return async function logRequest(ctx: Context, next: Next): Promise<void> {
+    const incoming = ctx.get('X-Request-Id');
+    const requestId = /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      logger.info(
+        {
+          requestId,
+          method: ctx.method,
+          path: redactPath(ctx.path),
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          ip: ctx.ip,
+        },
+        'request',
+      );
+    }
+  };
+}

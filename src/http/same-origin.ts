@@ -1,0 +1,25 @@
+import type { Context, Next } from 'koa';
+
+import { forbidden } from '../errors/qrid-error.js';
+
+/**
+ * Refuses state-changing requests that a browser says came from another site. This stands
+ * beside the CSRF token, not instead of it: requests without these headers (non-browsers)
+ * still need a valid token.
+ */
+export function requireSameOrigin(issuer: string) {
+  const origin = new URL(issuer).origin;
+  return async function checkSameOrigin(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      const site = ctx.get('Sec-Fetch-Site');
+      if (site && site !== 'same-origin') {
+        throw forbidden('cross_site_request', 'This request came from another site and was refused.', 'Request refused');
+      }
+      const from = ctx.get('Origin');
+      if (from && from !== origin) {
+        throw forbidden('cross_site_request', 'This request came from another site and was refused.', 'Request refused');
+      }
+    }
+    await next();
+  };
+}

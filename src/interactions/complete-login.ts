@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+
+import { forbidden, QridError } from '../errors/qrid-error.js';
+import { readForm } from '../http/read-form.js';
+import type { Services } from '../services.js';
+import { csrfBindingFor, finishInteraction, loadInteraction } from './load-interaction.js';
+
+/**
+ * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
+ * interaction. Only a browser holding the interaction cookie gets here (loadInteraction), the
+ * approval is used once (complete() wins at most once), and the account comes from the
+ * approving device, never from this request.
+ */
+export function completeLogin(services: Services) {
+  return async function complete(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const uid = String(ctx.params.uid);
+    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
+      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
+    }
+    const details = await loadInteraction(services, ctx);
+    if (details.prompt.name !== 'login') {
+      throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
+    }
+    const approval = await services.approvals.forInteraction(details.uid);
+    const done = approval && (await services.approvals.complete(approval.id));
+    if (!done) {
+      throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone (or was already completed).', {
+        title: 'Not approved',
+      });
+    }
+    const user = await services.users.findActive(done.accountId);
+    if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
+    return finishInteraction(services, ctx, {
+      login: {
+        accountId: user.id,
+        amr: done.amr,
+        acr: done.acr,
+        ts: Math.floor(done.decidedAt / 1000),
+        remember: true,
+      },
+    });
+  };
+}

@@ -1,0 +1,67 @@
+import type { Context } from 'koa';
+import type { Client } from 'oidc-provider';
+
+import { forbidden, QridError } from '../errors/qrid-error.js';
+import { readForm } from '../http/read-form.js';
+import type { Services } from '../services.js';
+import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
+
+const SCOPE_TEXT: Record<string, string> = {
+  profile: 'your name and username',
+  email: 'your email address',
+  offline_access: 'to keep you signed in when you are away (refresh tokens)',
+};
+
+/** The consent page: what the app asks for, in plain words, with Allow and Deny side by side. */
+export async function renderConsent(services: Services, ctx: Context, details: InteractionDetails, client: Client): Promise<void> {
+  const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+  const scopes = (promptDetails.missingOIDCScope ?? []).filter((s) => s !== 'openid');
+  ctx.type = 'html';
+  ctx.body = services.views.render('consent.njk', {
+    uid: details.uid,
+    clientName: client.clientName ?? client.clientId,
+    requests: scopes.map((scope) => SCOPE_TEXT[scope] ?? scope),
+    csrf: services.csrf.token(csrfBindingFor(details.uid)),
+  });
+}
+
+/** POST /interaction/:uid/consent — records the grant (or the refusal) and resumes. */
+export function submitConsent(services: Services) {
+  return async function consent(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const uid = String(ctx.params.uid);
+    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
+      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
+    }
+    const details = await loadInteraction(services, ctx);
+    if (details.prompt.name !== 'consent') {
+      throw new QridError(409, 'not_consent', 'This sign-in is not waiting for your consent.');
+    }
+    if (form.decision !== 'allow') {
+      return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User denied the request' });
+    }
+    const accountId = details.session?.accountId;
+    if (!accountId) throw new QridError(409, 'not_signed_in', 'Sign in first.');
+    const clientId = String(details.params.client_id);
+    const { Grant } = services.provider;
+    const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
+    const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+    if (promptDetails.missingOIDCScope?.length) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+    if (promptDetails.missingOIDCClaims?.length) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+    const grantId = await grant.save();
+    return finishInteraction(services, ctx, { consent: { grantId } });
+  };
+}
+
+/** POST /interaction/:uid/abort — the person cancels; the app receives access_denied. */
+export function abortInteraction(services: Services) {
+  return async function abort(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const uid = String(ctx.params.uid);
+    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
+      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
+    }
+    await loadInteraction(services, ctx);
+    return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
+  };
+}

@@ -1,0 +1,36 @@
+import type { Context } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+
+import { QridError } from '../errors/qrid-error.js';
+import type { Services } from '../services.js';
+
+export type InteractionDetails = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
+
+/**
+ * The interaction this browser holds, found through oidc-provider's interaction cookie (never
+ * through the URL alone): a browser without that cookie gets nothing, whatever uid it names.
+ */
+export async function loadInteraction(services: Services, ctx: Context): Promise<InteractionDetails> {
+  const details = await services.provider.interactionDetails(ctx.req, ctx.res);
+  if (details.uid !== ctx.params.uid) {
+    throw new QridError(400, 'interaction_mismatch', 'This page belongs to a different sign-in. Go back to the app and start again.', {
+      title: 'Sign-in expired',
+    });
+  }
+  return details;
+}
+
+/** Hands the result to oidc-provider and sends the browser itself (303) back to /auth. */
+export async function finishInteraction(
+  services: Services,
+  ctx: Context,
+  result: InteractionResults,
+): Promise<void> {
+  const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+export function csrfBindingFor(uid: string): string {
+  return `interaction:${uid}`;
+}

@@ -1,0 +1,60 @@
+import type { Context } from 'koa';
+
+import type { Approval } from '../approvals/approval-record.js';
+import type { IssuedQr } from '../approvals/approval-engine.js';
+import { QridError } from '../errors/qrid-error.js';
+import { normalizeIp } from '../http/describe-client.js';
+import type { Services } from '../services.js';
+import { renderConsent } from './consent.js';
+import { csrfBindingFor, loadInteraction } from './load-interaction.js';
+import { qrSvg } from './qr-image.js';
+
+/** GET /interaction/:uid — the QR page (login prompt) or the consent page. */
+export function qrPage(services: Services) {
+  return async function showInteraction(ctx: Context): Promise<void> {
+    const details = await loadInteraction(services, ctx);
+    const clientId = String(details.params.client_id);
+    const client = await services.provider.Client.find(clientId);
+    if (!client) throw new QridError(400, 'unknown_client', 'The app that sent you here is not registered.');
+
+    if (details.prompt.name === 'consent') return renderConsent(services, ctx, details, client);
+    if (details.prompt.name !== 'login') {
+      throw new QridError(400, 'unsupported_prompt', 'This sign-in needs a step qrid does not offer.');
+    }
+
+    await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
+    const started = await services.approvals.begin({
+      uid: details.uid,
+      clientId,
+      expiresAt: details.exp * 1000,
+      ip: normalizeIp(ctx.ip),
+      userAgent: ctx.get('User-Agent'),
+    });
+    const { approval, qr } = await services.approvals.issueQr(started.id);
+    ctx.type = 'html';
+    ctx.body = services.views.render('qr.njk', {
+      uid: details.uid,
+      clientName: client.clientName ?? clientId,
+      csrf: services.csrf.token(csrfBindingFor(details.uid)),
+      ...(await qrView(services, approval, qr)),
+      autoRotations: services.config.qr.auto_rotations,
+      interactionExpiresAt: approval.expiresAt,
+      phoneUrl: `${services.config.issuer}/phone`,
+      serverNow: Date.now(),
+    });
+  };
+}
+
+/** What the page shows for the current approval state (shared with the rotation endpoint). */
+export async function qrView(services: Services, approval: Approval, qr: IssuedQr | undefined) {
+  const status = services.approvals.status(approval);
+  const url = qr ? `${services.config.issuer}/q/${qr.handle}` : undefined;
+  return {
+    state: status.state,
+    decideBy: status.decideBy ?? 0,
+    handleExpiresAt: qr?.handleExpiresAt ?? status.handleExpiresAt ?? 0,
+    qrUrl: url,
+    qrSvg: url ? await qrSvg(url) : undefined,
+    typedCode: qr?.typedCode,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Open event streams of this process, so that shutdown can tell every waiting page to
+ * reconnect (to another instance) instead of cutting it off silently.
+ */
+export interface OpenStream {
+  /** Ask the page to reconnect, then end the stream. */
+  close(reason: 'shutdown'): void;
+}
+
+export class StreamRegistry {
+  readonly #open = new Set<OpenStream>();
+
+  add(stream: OpenStream): () => void {
+    this.#open.add(stream);
+    return () => this.#open.delete(stream);
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  closeAll(): void {
+    for (const stream of [...this.#open]) stream.close('shutdown');
+    this.#open.clear();
+  }
+}

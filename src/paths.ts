@@ -1,0 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (where views/ and static/ live), whether running from src/ or dist/src/. */
+function findRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'qrid') {
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the qrid project root');
+    dir = parent;
+  }
+}
+
+export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const viewsDir = join(projectRoot, 'views');
+export const staticDir = join(projectRoot, 'static');

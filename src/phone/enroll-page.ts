@@ -1,0 +1,60 @@
+import type { Context } from 'koa';
+
+import { enrollDevice } from '../accounts/enroll-device.js';
+import { enrollmentErrors } from '../accounts/enrollments.js';
+import { forbidden } from '../errors/qrid-error.js';
+import { describeUserAgent, normalizeIp } from '../http/describe-client.js';
+import { readForm } from '../http/read-form.js';
+import { hashSecret } from '../security/tokens.js';
+import type { Services } from '../services.js';
+import { setDeviceCookie } from './device-session.js';
+
+const TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
+function tokenParam(ctx: Context): string {
+  const token = String(ctx.params.token ?? '');
+  if (!TOKEN.test(token)) throw enrollmentErrors.unknown();
+  return token;
+}
+
+const csrfBinding = (token: string) => `enroll:${hashSecret(token)}`;
+
+/** GET/HEAD /enroll/:token — shows what the link does; only the POST below uses it. */
+export function enrollPage(services: Services) {
+  return async function showEnrollment(ctx: Context): Promise<void> {
+    const token = tokenParam(ctx);
+    const enrollment = await services.enrollments.peek(token);
+    const user = enrollment.kind === 'invite' ? await services.users.findActive(enrollment.userId) : undefined;
+    if (enrollment.kind === 'invite' && !user) throw enrollmentErrors.unknown();
+    const { browser, os } = describeUserAgent(ctx.get('User-Agent'));
+    ctx.type = 'html';
+    ctx.body = services.views.render('enroll.njk', {
+      setup: enrollment.kind === 'setup',
+      user,
+      deviceName: `${browser} on ${os}`,
+      csrf: services.csrf.token(csrfBinding(token)),
+      action: `/enroll/${token}`,
+    });
+  };
+}
+
+/** POST /enroll/:token — enrolls this browser as a device and signs it in. */
+export function confirmEnrollment(services: Services) {
+  return async function enroll(ctx: Context): Promise<void> {
+    const token = tokenParam(ctx);
+    const form = await readForm(ctx);
+    if (!services.csrf.verify(csrfBinding(token), form.csrf)) {
+      throw forbidden('csrf_invalid', 'This page is out of date. Open the enrollment link again.', 'Request refused');
+    }
+    await services.limiter.hit('enroll', normalizeIp(ctx.ip), services.config.rate_limits.enrollment_per_ip);
+    const { cookieValue } = await enrollDevice(services, {
+      token,
+      deviceName: form.device_name ?? '',
+      newAdmin: { username: form.username ?? '', name: form.name, email: form.email },
+      ip: normalizeIp(ctx.ip),
+    });
+    setDeviceCookie(ctx, services.config, cookieValue);
+    ctx.status = 303;
+    ctx.redirect('/phone?enrolled=1');
+  };
+}

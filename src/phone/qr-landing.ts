@@ -1,0 +1,96 @@
+import type { Context } from 'koa';
+
+import { approvalErrors } from '../approvals/approval-errors.js';
+import type { Approval } from '../approvals/approval-record.js';
+import { normalizeIp } from '../http/describe-client.js';
+import { readForm } from '../http/read-form.js';
+import { AMR_DEVICE_SESSION, ACR_DEVICE_SESSION } from '../provider/assurance.js';
+import type { Services } from '../services.js';
+import { approvalDetails } from './approval-details.js';
+import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
+import { requireDevice } from './require-device.js';
+
+const HANDLE = /^[A-Za-z0-9_-]{22}$/;
+
+function handleParam(ctx: Context): string {
+  const handle = String(ctx.params.handle ?? '');
+  if (!HANDLE.test(handle)) throw approvalErrors.unknownQr();
+  return handle;
+}
+
+/**
+ * GET/HEAD /q/:handle — what the phone sees after scanning. Side-effect free: scanners and
+ * link previews fetch it too. The page's script then reports the scan with a POST.
+ */
+export function qrLanding(services: Services) {
+  return async function showApproval(ctx: Context): Promise<void> {
+    const handle = handleParam(ctx);
+    const signedIn = await currentDevice(services, ctx);
+    if (!signedIn) {
+      ctx.type = 'html';
+      ctx.body = services.views.render('phone-not-signed-in.njk', {});
+      return;
+    }
+    const approval = await services.approvals.lookupHandle(handle);
+    if (approval.deviceId && approval.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
+    await renderApprovalPage(services, ctx, signedIn, approval, `/q/${handle}`, `/q/${handle}/scan`);
+  };
+}
+
+export async function renderApprovalPage(
+  services: Services,
+  ctx: Context,
+  signedIn: SignedInDevice,
+  approval: Approval,
+  action: string,
+  scanUrl?: string,
+): Promise<void> {
+  ctx.type = 'html';
+  ctx.body = services.views.render('phone-approve.njk', {
+    ...(await approvalDetails(services, approval)),
+    user: signedIn.user,
+    deviceName: signedIn.device.name,
+    action,
+    scanUrl,
+    csrf: services.csrf.token(deviceCsrfBinding(signedIn.device)),
+  });
+}
+
+/** POST /q/:handle/scan — the phone page is open: the waiting browser shows "check your phone". */
+export function reportScan(services: Services) {
+  return async function scan(ctx: Context): Promise<void> {
+    const handle = handleParam(ctx);
+    const { device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
+    const approval = await services.approvals.claimHandle(handle, device.id);
+    ctx.body = { state: approval.state, decideBy: approval.decideBy };
+  };
+}
+
+/** POST /q/:handle — Approve or Deny. The QR handle is used up by this request. */
+export function decideByHandle(services: Services) {
+  return async function decide(ctx: Context): Promise<void> {
+    const handle = handleParam(ctx);
+    const form = await readForm(ctx);
+    const signedIn = await requireDevice(services, ctx, form.csrf);
+    await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
+    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn));
+    renderDecided(services, ctx, approval);
+  };
+}
+
+export function decisionFrom(ctx: Context, form: Record<string, string>, signedIn: SignedInDevice) {
+  return {
+    decision: form.decision === 'approve' ? ('approve' as const) : ('deny' as const),
+    // The account is the device's owner: nothing in the request can name another.
+    deviceId: signedIn.device.id,
+    accountId: signedIn.user.id,
+    amr: AMR_DEVICE_SESSION,
+    acr: ACR_DEVICE_SESSION,
+    ip: normalizeIp(ctx.ip),
+  };
+}
+
+export function renderDecided(services: Services, ctx: Context, approval: Approval): void {
+  ctx.type = 'html';
+  ctx.body = services.views.render('phone-decided.njk', { approved: approval.state === 'approved' });
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'koa';
+
+import { approvalErrors } from '../approvals/approval-errors.js';
+import { normalizeIp } from '../http/describe-client.js';
+import { readForm } from '../http/read-form.js';
+import { normalizeTypedCode } from '../security/tokens.js';
+import type { Services } from '../services.js';
+import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js';
+import { requireDevice } from './require-device.js';
+
+const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * POST /code — the typed fallback for people who cannot scan. Rate limited per IP before the
+ * code is even looked at; a code works once and binds the request to this device.
+ */
+export function enterTypedCode(services: Services) {
+  return async function typedCode(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const signedIn = await requireDevice(services, ctx, form.csrf);
+    await services.limiter.hit('typed-code', normalizeIp(ctx.ip), services.config.rate_limits.typed_code_per_ip);
+    const code = normalizeTypedCode(form.code);
+    if (!code) throw approvalErrors.wrongCode();
+    const approval = await services.approvals.claimTypedCode(code, signedIn.device.id);
+    await renderApprovalPage(services, ctx, signedIn, approval, `/approvals/${approval.id}`);
+  };
+}
+
+/** POST /approvals/:id — Approve or Deny a request this device claimed with a typed code. */
+export function decideClaimed(services: Services) {
+  return async function decide(ctx: Context): Promise<void> {
+    const id = String(ctx.params.id ?? '');
+    if (!APPROVAL_ID.test(id)) throw approvalErrors.notPending();
+    const form = await readForm(ctx);
+    const signedIn = await requireDevice(services, ctx, form.csrf);
+    await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
+    const approval = await services.approvals.decideClaimed(id, decisionFrom(ctx, form, signedIn));
+    renderDecided(services, ctx, approval);
+  };
+}

@@ -1,0 +1,27 @@
+import type { ClientMetadata } from 'oidc-provider';
+
+import type { ClientConfig } from '../config/schema.js';
+
+/** Config-file clients as oidc-provider client metadata: code flow only, PKCE enforced elsewhere. */
+export function toClientMetadata(client: ClientConfig): ClientMetadata {
+  const metadata: ClientMetadata = {
+    client_id: client.client_id,
+    client_name: client.client_name,
+    redirect_uris: client.redirect_uris,
+    post_logout_redirect_uris: client.post_logout_redirect_uris,
+    response_types: ['code'],
+    grant_types: client.refresh_tokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+    id_token_signed_response_alg: 'ES256',
+  };
+  if (client.client_secret) {
+    metadata.client_secret = client.client_secret;
+    metadata.token_endpoint_auth_method = 'client_secret_basic';
+  } else {
+    metadata.token_endpoint_auth_method = 'none';
+  }
+  if (client.backchannel_logout_uri) {
+    metadata.backchannel_logout_uri = client.backchannel_logout_uri;
+    metadata.backchannel_logout_session_required = true;
+  }
+  return metadata;
+}

@@ -1,0 +1,113 @@
+import type { JWK } from 'jose';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import type { Users } from '../accounts/users.js';
+import { createOidcAdapter } from '../adapters/oidc-adapter.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { Views } from '../views/views.js';
+import { ACR_VALUES } from './assurance.js';
+import { toClientMetadata } from './clients.js';
+import { findAccount } from './find-account.js';
+import { providerPages } from './pages.js';
+
+/**
+ * oidc-provider configured for real use: authorization code flow only, PKCE (S256) for every
+ * client, refresh tokens (always rotated) only with `offline_access`, ES256 tokens, qrid's
+ * own interaction, error and logout pages. qrid never re-implements protocol.
+ */
+export interface ProviderDeps {
+  config: Config;
+  store: Store;
+  users: Users;
+  views: Views;
+  jwks: JWK[];
+}
+
+export function createProvider({ config, store, users, views, jwks }: ProviderDeps): Provider {
+  const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
+  const pages = providerPages(views);
+  const https = config.issuer.startsWith('https:');
+
+  const configuration: Configuration = {
+    adapter: createOidcAdapter(store),
+    clients: config.clients.map(toClientMetadata),
+    findAccount: findAccount(users),
+    jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
+    cookies: {
+      keys: config.cookie_keys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
+      short: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    acrValues: ACR_VALUES,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    // Every refresh rotates: a stolen refresh token is good for one use, and its replay
+    // (the rightful client refreshing after the thief) revokes the whole grant.
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ttl.access_token,
+      AuthorizationCode: config.ttl.authorization_code,
+      IdToken: config.ttl.id_token,
+      RefreshToken: config.ttl.refresh_token,
+      Interaction: config.ttl.interaction,
+      Session: config.ttl.session,
+      Grant: config.ttl.grant,
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    // First-party apps are trusted by the organisation: their grant is made without a consent page.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session, result } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!firstParty.has(client.clientId)) return existing;
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...(ctx.oidc.requestParamScopes ?? [])].join(' '));
+      const claims = [...(ctx.oidc.requestParamClaims ?? [])];
+      if (claims.length) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+    renderError: pages.renderError,
+    // Protocol errors carry only the standard code and description; never internal details.
+    extraParams: [],
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.proxy;
+  return provider;
+}

@@ -1,0 +1,18 @@
+import { tooManyRequests } from '../errors/qrid-error.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Fixed-window counters in the store, so every instance counts together. `hit` counts one
+ * attempt and throws a 429 (with Retry-After) once the limit is passed.
+ */
+export class RateLimiter {
+  constructor(
+    private readonly store: Store,
+    private readonly windowSeconds: number,
+  ) {}
+
+  async hit(bucket: string, subject: string, limit: number): Promise<void> {
+    const { count, ttlSeconds } = await this.store.increment(`rate:${bucket}:${subject}`, this.windowSeconds);
+    if (count > limit) throw tooManyRequests(ttlSeconds);
+  }
+}

@@ -1,0 +1,29 @@
+import type Provider from 'oidc-provider';
+
+import type { Devices } from './accounts/devices.js';
+import type { Enrollments } from './accounts/enrollments.js';
+import type { Users } from './accounts/users.js';
+import type { ApprovalEngine } from './approvals/approval-engine.js';
+import type { Config } from './config/schema.js';
+import type { Csrf } from './http/csrf.js';
+import type { Logger } from './logging/logger.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { Store } from './store/store.js';
+import type { StreamRegistry } from './interactions/stream-registry.js';
+import type { Views } from './views/views.js';
+
+/** Everything a route needs, built once by buildApp and passed down explicitly. */
+export interface Services {
+  config: Config;
+  store: Store;
+  provider: Provider;
+  approvals: ApprovalEngine;
+  users: Users;
+  devices: Devices;
+  enrollments: Enrollments;
+  views: Views;
+  csrf: Csrf;
+  limiter: RateLimiter;
+  logger: Logger;
+  streams: StreamRegistry;
+}

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+
+import { conditionHolds, type Fields, type PatchOptions, type Store, type Unsubscribe } from './store.js';
+
+/**
+ * The embedded store: everything in this process's memory, lost on restart. It exists so that
+ * `npm start` works with nothing installed; real deployments use the Redis store.
+ * JavaScript runs one callback at a time, so each method body below is atomic by construction.
+ */
+type Entry =
+  | { type: 'hash'; value: Fields; expiresAt: number }
+  | { type: 'set'; value: Set<string>; expiresAt: number }
+  | { type: 'counter'; value: number; expiresAt: number };
+
+const FOREVER = Number.POSITIVE_INFINITY;
+
+export interface MemoryStoreOptions {
+  /** How often expired entries are swept (ms). They are also ignored on read. */
+  sweepIntervalMs?: number;
+  now?: () => number;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly #entries = new Map<string, Entry>();
+  readonly #bus = new EventEmitter();
+  readonly #now: () => number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#bus.setMaxListeners(0);
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 30_000);
+    this.#sweeper.unref();
+  }
+
+  #expiry(ttlSeconds: number | undefined): number {
+    return ttlSeconds === undefined ? FOREVER : this.#now() + ttlSeconds * 1000;
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #hash(key: string): (Entry & { type: 'hash' }) | undefined {
+    const entry = this.#live(key);
+    if (entry && entry.type !== 'hash') throw new TypeError(`store key ${key} does not hold a record`);
+    return entry as (Entry & { type: 'hash' }) | undefined;
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+  }
+
+  async getRecord(key: string): Promise<Fields | undefined> {
+    const entry = this.#hash(key);
+    return entry ? { ...entry.value } : undefined;
+  }
+
+  async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {
+    this.#entries.set(key, { type: 'hash', value: { ...fields }, expiresAt: this.#expiry(ttlSeconds) });
+  }
+
+  async putRecordIfAbsent(key: string, fields: Fields, ttlSeconds?: number): Promise<boolean> {
+    if (this.#live(key)) return false;
+    this.#entries.set(key, { type: 'hash', value: { ...fields }, expiresAt: this.#expiry(ttlSeconds) });
+    return true;
+  }
+
+  async patchRecord(key: string, fields: Fields, options: PatchOptions = {}): Promise<Fields | undefined> {
+    const entry = this.#hash(key);
+    if (!entry) return undefined;
+    for (const [name, condition] of Object.entries(options.ifMatch ?? {})) {
+      if (!conditionHolds(entry.value[name], condition)) return undefined;
+    }
+    Object.assign(entry.value, fields);
+    if (options.ttlSeconds !== undefined) entry.expiresAt = this.#expiry(options.ttlSeconds);
+    return { ...entry.value };
+  }
+
+  async takeRecord(key: string): Promise<Fields | undefined> {
+    const entry = this.#hash(key);
+    if (!entry) return undefined;
+    this.#entries.delete(key);
+    return entry.value;
+  }
+
+  async deleteKeys(keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const key of keys) {
+      if (this.#live(key)) deleted += 1;
+      this.#entries.delete(key);
+    }
+    return deleted;
+  }
+
+  async ttl(key: string): Promise<number | undefined> {
+    const entry = this.#live(key);
+    if (!entry) return undefined;
+    return entry.expiresAt === FOREVER ? FOREVER : Math.ceil((entry.expiresAt - this.#now()) / 1000);
+  }
+
+  async addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void> {
+    const entry = this.#live(key);
+    if (entry && entry.type !== 'set') throw new TypeError(`store key ${key} does not hold an index`);
+    const expiresAt = this.#expiry(ttlSeconds);
+    if (!entry) {
+      this.#entries.set(key, { type: 'set', value: new Set([member]), expiresAt });
+      return;
+    }
+    entry.value.add(member);
+    entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+  }
+
+  async indexMembers(key: string): Promise<string[]> {
+    const entry = this.#live(key);
+    if (!entry) return [];
+    if (entry.type !== 'set') throw new TypeError(`store key ${key} does not hold an index`);
+    return [...entry.value];
+  }
+
+  async removeFromIndex(key: string, member: string): Promise<void> {
+    const entry = this.#live(key);
+    if (!entry || entry.type !== 'set') return;
+    entry.value.delete(member);
+    if (entry.value.size === 0) this.#entries.delete(key);
+  }
+
+  async increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
+    const entry = this.#live(key);
+    if (!entry) {
+      this.#entries.set(key, { type: 'counter', value: 1, expiresAt: this.#expiry(windowSeconds) });
+      return { count: 1, ttlSeconds: windowSeconds };
+    }
+    if (entry.type !== 'counter') throw new TypeError(`store key ${key} does not hold a counter`);
+    entry.value += 1;
+    return { count: entry.value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAt - this.#now()) / 1000)) };
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    // Delivered on a later tick, as a network pub/sub would be: publishers never run listeners inline.
+    setImmediate(() => this.#bus.emit(channel, message));
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe> {
+    this.#bus.on(channel, listener);
+    return async () => {
+      this.#bus.off(channel, listener);
+    };
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.#bus.removeAllListeners();
+  }
+
+  /** Number of live keys; for tests and the start-up warning. */
+  size(): number {
+    this.#sweep();
+    return this.#entries.size;
+  }
+}

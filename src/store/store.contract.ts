@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Store } from './store.js';
+
+/**
+ * The store contract: every Store implementation runs this same suite
+ * (see memory-store.test.ts and redis-store.test.ts). `prefix` keeps runs apart.
+ */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let n = 0;
+    const key = (label: string) => `contract:${process.pid}:${Date.now()}:${(n += 1)}:${label}`;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('puts, gets and replaces records', async () => {
+      const k = key('rec');
+      expect(await store.getRecord(k)).toBeUndefined();
+      await store.putRecord(k, { a: '1', b: 'two' });
+      expect(await store.getRecord(k)).toEqual({ a: '1', b: 'two' });
+      await store.putRecord(k, { c: '3' });
+      expect(await store.getRecord(k)).toEqual({ c: '3' });
+      expect(await store.ttl(k)).toBe(Number.POSITIVE_INFINITY);
+    });
+
+    it('keeps empty-string and unicode values intact', async () => {
+      const k = key('values');
+      await store.putRecord(k, { empty: '', text: 'Zoë — 名前 🙂', json: '{"a":[]}' });
+      expect(await store.getRecord(k)).toEqual({ empty: '', text: 'Zoë — 名前 🙂', json: '{"a":[]}' });
+    });
+
+    it('expires records after their TTL', async () => {
+      const k = key('ttl');
+      await store.putRecord(k, { a: '1' }, 1);
+      const ttl = await store.ttl(k);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(1);
+      await sleep(1300);
+      expect(await store.getRecord(k)).toBeUndefined();
+      expect(await store.ttl(k)).toBeUndefined();
+    });
+
+    it('creates if absent exactly once under concurrency', async () => {
+      const k = key('nx');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.putRecordIfAbsent(k, { winner: String(i) }, 30)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.getRecord(k)).toEqual({ winner: String(winner) });
+    });
+
+    it('patches only existing records whose conditions hold, keeping the TTL', async () => {
+      const k = key('patch');
+      expect(await store.patchRecord(k, { a: '1' })).toBeUndefined();
+      expect(await store.getRecord(k)).toBeUndefined();
+
+      await store.putRecord(k, { state: 'waiting' }, 60);
+      expect(await store.patchRecord(k, { state: 'approved' }, { ifMatch: { state: 'scanned' } })).toBeUndefined();
+      expect(await store.getRecord(k)).toEqual({ state: 'waiting' });
+
+      const after = await store.patchRecord(k, { state: 'scanned', device: 'd1' }, {
+        ifMatch: { state: ['waiting', 'scanned'], device: '' },
+      });
+      expect(after).toEqual({ state: 'scanned', device: 'd1' });
+      expect(await store.patchRecord(k, { device: 'd2' }, { ifMatch: { device: '' } })).toBeUndefined();
+      const ttl = await store.ttl(k);
+      expect(ttl).toBeGreaterThan(50);
+      expect(ttl).toBeLessThanOrEqual(60);
+
+      await store.patchRecord(k, { state: 'approved' }, { ttlSeconds: 5 });
+      expect(await store.ttl(k)).toBeLessThanOrEqual(5);
+    });
+
+    it('lets exactly one of many concurrent conditional patches win', async () => {
+      const k = key('cas');
+      await store.putRecord(k, { usedAt: '' }, 60);
+      const results = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => store.patchRecord(k, { usedAt: String(i) }, { ifMatch: { usedAt: '' } })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('takes a record exactly once under concurrency (double consume)', async () => {
+      const k = key('take');
+      await store.putRecord(k, { secret: 's' }, 60);
+      const results = await Promise.all(Array.from({ length: 25 }, () => store.takeRecord(k)));
+      expect(results.filter(Boolean)).toEqual([{ secret: 's' }]);
+      expect(await store.getRecord(k)).toBeUndefined();
+    });
+
+    it('deletes keys of every kind and counts them', async () => {
+      const r = key('del-r');
+      const s = key('del-s');
+      const c = key('del-c');
+      await store.putRecord(r, { a: '1' });
+      await store.addToIndex(s, 'm');
+      await store.increment(c, 60);
+      expect(await store.deleteKeys([r, s, c, key('missing')])).toBe(3);
+      expect(await store.getRecord(r)).toBeUndefined();
+      expect(await store.indexMembers(s)).toEqual([]);
+    });
+
+    it('maintains indexes whose lifetime only grows', async () => {
+      const k = key('index');
+      await store.addToIndex(k, 'a', 60);
+      await store.addToIndex(k, 'b', 1);
+      await store.addToIndex(k, 'a', 60);
+      expect((await store.indexMembers(k)).sort()).toEqual(['a', 'b']);
+      expect(await store.ttl(k)).toBeGreaterThan(50);
+      await store.removeFromIndex(k, 'a');
+      expect(await store.indexMembers(k)).toEqual(['b']);
+      await store.removeFromIndex(k, 'b');
+      expect(await store.indexMembers(k)).toEqual([]);
+
+      const shortLived = key('index-ttl');
+      await store.addToIndex(shortLived, 'x', 1);
+      await sleep(1300);
+      expect(await store.indexMembers(shortLived)).toEqual([]);
+    });
+
+    it('counts within a window and resets after it', async () => {
+      const k = key('counter');
+      const counts = await Promise.all(Array.from({ length: 10 }, () => store.increment(k, 1)));
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      for (const c of counts) expect(c.ttlSeconds).toBeGreaterThanOrEqual(1);
+      await sleep(1300);
+      expect((await store.increment(k, 1)).count).toBe(1);
+    });
+
+    it('refuses to treat one kind of key as another', async () => {
+      const k = key('kinds');
+      await store.putRecord(k, { a: '1' });
+      await expect(store.addToIndex(k, 'x')).rejects.toThrow();
+      expect(await store.getRecord(k)).toEqual({ a: '1' });
+    });
+
+    it('publishes to every subscriber of a channel and stops after unsubscribe', async () => {
+      const channel = key('channel');
+      const got: string[] = [];
+      const other: string[] = [];
+      const unsubscribe = await store.subscribe(channel, (m) => got.push(m));
+      const unsubscribeOther = await store.subscribe(`${channel}:other`, (m) => other.push(m));
+      await store.publish(channel, 'one');
+      await store.publish(channel, 'two');
+      for (let i = 0; i < 50 && got.length < 2; i += 1) await sleep(10);
+      expect(got).toEqual(['one', 'two']);
+      expect(other).toEqual([]);
+      await unsubscribe();
+      await unsubscribeOther();
+      await store.publish(channel, 'three');
+      await sleep(50);
+      expect(got).toEqual(['one', 'two']);
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * The one store interface. Everything qrid keeps — oidc-provider's models, approvals, QR
+ * handles, users, devices, enrollment links, keys, rate-limit counters — is built on these
+ * primitives, so an implementation only has to get these right (and the contract suite in
+ * `contract.ts` checks that it does).
+ *
+ * Records are flat string maps (a Redis hash). Every operation that decides who wins a race
+ * (`putRecordIfAbsent`, `patchRecord` with `ifMatch`, `takeRecord`, `increment`) is atomic.
+ */
+export type Fields = Record<string, string>;
+
+/** A field condition: the value must equal the string, or be one of the strings. '' means "absent". */
+export type FieldCondition = string | readonly string[];
+
+export interface PatchOptions {
+  /** Apply only if every named field currently matches. */
+  ifMatch?: Record<string, FieldCondition>;
+  /** Replace the record's time to live (seconds). Without it the current TTL is kept. */
+  ttlSeconds?: number;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+
+  getRecord(key: string): Promise<Fields | undefined>;
+  /** Replace the record. `ttlSeconds` undefined means it never expires. */
+  putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
+  /** Create the record only if the key is free; true if this call created it. */
+  putRecordIfAbsent(key: string, fields: Fields, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Merge `fields` into an existing record, atomically, if `ifMatch` holds.
+   * Returns the record after the change, or undefined if it was missing or did not match.
+   */
+  patchRecord(key: string, fields: Fields, options?: PatchOptions): Promise<Fields | undefined>;
+  /** Read and delete in one step: of concurrent callers exactly one gets the record. */
+  takeRecord(key: string): Promise<Fields | undefined>;
+  /** Delete keys of any kind; returns how many existed. */
+  deleteKeys(keys: readonly string[]): Promise<number>;
+  /** Seconds left to live; undefined if missing; Infinity if it never expires. */
+  ttl(key: string): Promise<number | undefined>;
+
+  /** Add a member to a set. The set lives at least `ttlSeconds` from now (never shortened). */
+  addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void>;
+  indexMembers(key: string): Promise<string[]>;
+  removeFromIndex(key: string, member: string): Promise<void>;
+
+  /** Atomically add 1; the counter expires `windowSeconds` after its first increment. */
+  increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }>;
+
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>;
+
+  /** Throws if the store cannot serve requests. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function conditionHolds(current: string | undefined, condition: FieldCondition): boolean {
+  const value = current ?? '';
+  return typeof condition === 'string' ? value === condition : condition.includes(value);
+}
