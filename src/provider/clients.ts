@@ -12,6 +12,8 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
     response_types: ['code'],
     grant_types: client.refresh_tokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
     id_token_signed_response_alg: 'ES256',
+    // RPs get auth_time in every ID token, so they can apply their own freshness rules.
+    require_auth_time: true,
   };
   if (client.client_secret) {
     metadata.client_secret = client.client_secret;

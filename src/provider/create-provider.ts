@@ -39,8 +39,9 @@ export function createProvider({ config, store, users, views, jwks }: ProviderDe
       long: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
       short: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
     },
+    // acr, amr, sid and auth_time ride on `openid`, so every ID token says how the login happened.
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'acr', 'amr', 'sid', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
     },
