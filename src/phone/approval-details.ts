@@ -13,6 +13,13 @@ export async function approvalDetails(services: Services, approval: Approval) {
     os,
     ip: approval.requesterIp,
     network: approximateNetwork(approval.requesterIp),
-    age: ageSeconds < 60 ? `${ageSeconds} seconds ago` : `${Math.round(ageSeconds / 60)} minutes ago`,
+    age: describeAge(ageSeconds),
   };
+}
+
+function describeAge(seconds: number): string {
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} seconds ago`;
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
 }
