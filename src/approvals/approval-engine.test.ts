@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+
+import { createLogger } from '../logging/logger.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { hashSecret } from '../security/tokens.js';
+import { ApprovalEngine, type Decision } from './approval-engine.js';
+
+function setup() {
+  let now = 1_000_000;
+  const store = new MemoryStore({ now: () => now });
+  const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120 }, createLogger('silent'), () => now);
+  const begin = () => engine.begin({ uid: `uid-${Math.random()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
+  return { engine, store, begin, advance: (ms: number) => (now += ms) };
+}
+
+const decision = (deviceId: string, choice: 'approve' | 'deny' = 'approve'): Decision => ({
+  decision: choice,
+  deviceId,
+  accountId: `account-of-${deviceId}`,
+  amr: ['mca'],
+  acr: 'urn:qrid:acr:device',
+  ip: '198.51.100.1',
+});
+
+describe('ApprovalEngine', () => {
+  it('runs waiting → scanned → approved → completed, once', async () => {
+    const { engine, begin } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    expect(approval.state).toBe('waiting');
+    expect(qr?.handle).toMatch(/^[\w-]{22}$/);
+    expect((await engine.claimHandle(qr!.handle, 'd1')).state).toBe('scanned');
+    const decided = await engine.decideByHandle(qr!.handle, decision('d1'));
+    expect(decided).toMatchObject({ state: 'approved', accountId: 'account-of-d1', deviceId: 'd1', amr: ['mca'] });
+    expect((await engine.complete(approval.id))?.state).toBe('completed');
+    expect(await engine.complete(approval.id)).toBeUndefined();
+  });
+
+  it('keeps only a hash of the handle and the typed code in the store', async () => {
+    const { engine, begin, store } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const code = qr!.typedCode.replace('-', '');
+    expect(await store.getRecord(`qr:${hashSecret(qr!.handle)}`)).toMatchObject({ approvalId: approval.id });
+    expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: approval.id });
+    expect(await store.getRecord(`qr:${qr!.handle}`)).toBeUndefined();
+    const stored = JSON.stringify(await store.getRecord(`approval:${approval.id}`));
+    expect(stored).not.toContain(qr!.handle);
+    expect(stored).not.toContain(code);
+  });
+
+  it('lets exactly one of many concurrent decisions win', async () => {
+    const { engine, begin } = setup();
+    const { qr } = await engine.issueQr((await begin()).id);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => engine.decideByHandle(qr!.handle, decision('d1'))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('makes a rotated-out handle worthless and a new one valid', async () => {
+    const { engine, begin } = setup();
+    const { approval, qr: first } = await engine.issueQr((await begin()).id);
+    const { qr: second } = await engine.issueQr(approval.id);
+    await expect(engine.lookupHandle(first!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
+    expect((await engine.lookupHandle(second!.handle)).id).toBe(approval.id);
+  });
+
+  it('expires handles after their lifetime, but not while the scanning phone decides', async () => {
+    const { engine, begin, advance } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    advance(61_000);
+    await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_expired' });
+
+    const { qr: fresh } = await engine.issueQr(approval.id);
+    await engine.claimHandle(fresh!.handle, 'd1');
+    advance(90_000); // past the handle's 60 s, inside the 120 s decision time
+    expect((await engine.decideByHandle(fresh!.handle, decision('d1'))).state).toBe('approved');
+  });
+
+  it('does not rotate while a phone decides, and reopens once its time runs out', async () => {
+    const { engine, begin, advance } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    await engine.claimHandle(qr!.handle, 'd1');
+    expect((await engine.issueQr(approval.id)).qr).toBeUndefined();
+    advance(121_000);
+    const reopened = await engine.issueQr(approval.id);
+    expect(reopened.approval).toMatchObject({ state: 'waiting', deviceId: '' });
+    expect(reopened.qr).toBeDefined();
+    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'qr_unknown' });
+  });
+
+  it('binds the request to the first device and refuses others', async () => {
+    const { engine, begin } = setup();
+    const { qr } = await engine.issueQr((await begin()).id);
+    await engine.claimHandle(qr!.handle, 'd1');
+    await expect(engine.claimHandle(qr!.handle, 'd2')).rejects.toMatchObject({ code: 'approval_claimed' });
+    await expect(engine.decideByHandle(qr!.handle, decision('d2'))).rejects.toMatchObject({ code: 'approval_claimed' });
+    // d2's attempt did not burn the handle for d1.
+    expect((await engine.decideByHandle(qr!.handle, decision('d1'))).state).toBe('approved');
+  });
+
+  it('accepts a typed code once, then decides as the claiming device', async () => {
+    const { engine, begin } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const code = qr!.typedCode.replace('-', '');
+    expect((await engine.claimTypedCode(code, 'd1')).state).toBe('scanned');
+    await expect(engine.claimTypedCode(code, 'd1')).rejects.toMatchObject({ code: 'qr_used' });
+    await expect(engine.claimTypedCode('BCDFGHJK', 'd1')).rejects.toMatchObject({ code: 'typed_code_invalid' });
+    await expect(engine.decideClaimed(approval.id, decision('d2'))).rejects.toMatchObject({ code: 'approval_claimed' });
+    expect((await engine.decideClaimed(approval.id, decision('d1', 'deny'))).state).toBe('denied');
+    await expect(engine.decideClaimed(approval.id, decision('d1'))).rejects.toMatchObject({ code: 'approval_not_pending' });
+    expect(await engine.complete(approval.id)).toBeUndefined();
+  });
+
+  it('reports expiry with the interaction and publishes state changes without personal data', async () => {
+    const { engine, begin, advance } = setup();
+    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const seen: unknown[] = [];
+    const unsubscribe = await engine.subscribe(approval.id, (status) => seen.push(status));
+    await engine.decideByHandle(qr!.handle, decision('d1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([{ state: 'scanned' }, { state: 'approved' }]);
+    await unsubscribe();
+    expect(engine.status(await engine.get(approval.id))).toEqual({ state: 'approved' });
+    advance(601_000);
+    expect(engine.status(await engine.get(approval.id))).toEqual({ state: 'expired' });
+    expect(engine.status(undefined)).toEqual({ state: 'expired' });
+  });
+});

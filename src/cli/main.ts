@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../logging/logger.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+import { CliError, needsSharedStore } from './cli-error.js';
+import { invite, usersAdd, usersList } from './users-commands.js';
+
+const USAGE = `usage:
+  qrid users add <username> [--name NAME] [--email EMAIL] [--admin] [--json]
+  qrid users list [--json]
+  qrid invite <username> [--json]
+  qrid clients check
+
+Settings come from the same environment as the server: QRID_CONFIG, QRID_STORE, REDIS_URL, QRID_ISSUER.`;
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      admin: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig();
+  const io = { out: (text: string) => process.stdout.write(`${text}\n`) };
+
+  if (command === 'clients' && sub === 'check') {
+    io.out(`Configuration is valid. ${config.clients.length} client(s):`);
+    for (const c of config.clients) {
+      io.out(`  ${c.client_id}\t${c.client_name}\t${c.client_secret ? 'confidential' : 'public (PKCE)'}${c.first_party ? '\tfirst-party' : ''}`);
+    }
+    return;
+  }
+  if (command === 'users' && sub === 'add' && arg) {
+    return withStore(config, 'users add', (store) => usersAdd(config, store, io, { username: arg, ...values }));
+  }
+  if (command === 'users' && sub === 'list') {
+    return withStore(config, 'users list', (store) => usersList(store, io, values));
+  }
+  if (command === 'invite' && sub) {
+    return withStore(config, 'invite', (store) => invite(config, store, io, { username: sub, json: values.json }));
+  }
+  throw new CliError(USAGE, 64);
+}
+
+async function withStore(config: Config, command: string, action: (store: Store) => Promise<void>): Promise<void> {
+  if (config.store.kind === 'memory') throw needsSharedStore(command);
+  const store = createStore(config, createLogger('silent'));
+  try {
+    await store.ping().catch((error: unknown) => {
+      throw new CliError(`cannot reach the store at ${config.store.redis_url}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    await action(store);
+  } finally {
+    await store.close();
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`qrid: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`qrid: ${error.message}\n`);
+    process.exit(1);
+  }
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`qrid: ${error.message}\n${USAGE}\n`);
+    process.exit(64);
+  }
+  throw error;
+}

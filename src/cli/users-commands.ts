@@ -1,0 +1,69 @@
+import { Enrollments } from '../accounts/enrollments.js';
+import { Users } from '../accounts/users.js';
+import type { Config } from '../config/schema.js';
+import { QridError } from '../errors/qrid-error.js';
+import { qrTerminal } from '../interactions/qr-image.js';
+import type { Store } from '../store/store.js';
+import { CliError } from './cli-error.js';
+
+export interface Output {
+  out(text: string): void;
+}
+
+/** `qrid users add <username> [--name N] [--email E] [--admin] [--json]` */
+export async function usersAdd(
+  config: Config,
+  store: Store,
+  io: Output,
+  args: { username: string; name?: string; email?: string; admin?: boolean; json?: boolean },
+): Promise<void> {
+  const users = new Users(store);
+  let user;
+  try {
+    user = await users.create({ username: args.username, name: args.name, email: args.email, admin: args.admin });
+  } catch (error) {
+    if (error instanceof QridError) throw new CliError(error.message);
+    throw error;
+  }
+  const enrollUrl = await inviteUrl(config, store, user.id);
+  if (args.json) {
+    io.out(JSON.stringify({ id: user.id, username: user.username, enrollUrl }));
+    return;
+  }
+  io.out(`Created ${user.admin ? 'administrator' : 'user'} ${user.username} (${user.id}).`);
+  await printInvite(io, enrollUrl, config.enrollment.link_seconds);
+}
+
+/** `qrid invite <username> [--json]` */
+export async function invite(config: Config, store: Store, io: Output, args: { username: string; json?: boolean }): Promise<void> {
+  const user = await new Users(store).findByUsername(args.username);
+  if (!user) throw new CliError(`No user named "${args.username}". Create one with: qrid users add ${args.username}`);
+  if (user.disabled) throw new CliError(`The user "${user.username}" is disabled; enable them before inviting.`);
+  const enrollUrl = await inviteUrl(config, store, user.id);
+  if (args.json) {
+    io.out(JSON.stringify({ id: user.id, username: user.username, enrollUrl }));
+    return;
+  }
+  await printInvite(io, enrollUrl, config.enrollment.link_seconds);
+}
+
+/** `qrid users list [--json]` */
+export async function usersList(store: Store, io: Output, args: { json?: boolean }): Promise<void> {
+  const users = await new Users(store).list();
+  if (args.json) {
+    io.out(JSON.stringify(users.map(({ id, username, name, email, admin, disabled }) => ({ id, username, name, email, admin, disabled }))));
+    return;
+  }
+  if (!users.length) io.out('No users yet.');
+  for (const u of users) io.out(`${u.username}\t${u.name}\t${u.email || '-'}${u.admin ? '\tadmin' : ''}${u.disabled ? '\tdisabled' : ''}`);
+}
+
+async function inviteUrl(config: Config, store: Store, userId: string): Promise<string> {
+  const { token } = await new Enrollments(store, config.enrollment.link_seconds).create('invite', userId);
+  return `${config.issuer}/enroll/${token}`;
+}
+
+async function printInvite(io: Output, url: string, seconds: number): Promise<void> {
+  io.out(`One-time enrollment link (valid ${Math.round(seconds / 60)} minutes). Open it on the user's phone:\n\n  ${url}\n`);
+  io.out(await qrTerminal(url));
+}
