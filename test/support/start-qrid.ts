@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, type QridApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -26,7 +26,7 @@ export interface RunningQrid {
 /** A real qrid on a real port (loopback), with two test relying parties registered. */
 export async function startQrid(
   overrides: Record<string, unknown> = {},
-  options: { store?: Store; port?: number; closeStore?: boolean } = {},
+  options: { store?: Store; port?: number; closeStore?: boolean; logger?: Logger } = {},
 ): Promise<RunningQrid> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -60,7 +60,7 @@ export async function startQrid(
     },
   });
   const store = options.store ?? new MemoryStore();
-  const qrid = await buildApp(config, { store, logger: createLogger('silent') });
+  const qrid = await buildApp(config, { store, logger: options.logger ?? createLogger('silent') });
   server.on('request', qrid.app.callback());
   return {
     issuer,

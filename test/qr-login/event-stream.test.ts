@@ -1,0 +1,102 @@
+import { Writable } from 'node:stream';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createLogger } from '../../src/logging/logger.js';
+import { BrowserClient } from '../support/browser-client.js';
+import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';
+import { RelyingParty } from '../support/relying-party.js';
+import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+
+/** Reads Server-Sent Events from a live response until `until` says stop. */
+async function readEvents(url: string, cookie: string, until: (events: Array<{ event: string; data: string }>) => boolean) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: controller.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  const events: Array<{ event: string; data: string }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const started = Date.now();
+  while (!until(events) && Date.now() - started < 10_000) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const event = block.split('\n').find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+      if (data) events.push({ event, data });
+    }
+  }
+  controller.abort();
+  return events;
+}
+
+describe('the waiting page’s event stream', () => {
+  let qrid: RunningQrid;
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    qrid = await startQrid({}, { logger: createLogger('info', sink) });
+  });
+  afterAll(async () => {
+    await qrid.close();
+  });
+
+  it('pushes waiting → scanned → approved, with no personal data, and logs each approval event', async () => {
+    const { phone, userId } = await enrolledPhone(qrid);
+    const rp = await RelyingParty.discover(qrid.issuer);
+    const desktop = new BrowserClient(qrid.issuer);
+    const waiting = readQrPage(await desktop.follow(await desktop.get(await rp.authorizationUrl())));
+    const cookie = [...desktop.cookies.entries()]
+      .filter(([, c]) => `/interaction/${waiting.uid}/events`.startsWith(c.path))
+      .map(([n, c]) => `${n}=${c.value}`)
+      .join('; ');
+
+    const stream = readEvents(`${qrid.issuer}/interaction/${waiting.uid}/events`, cookie, (events) =>
+      events.some((e) => e.data.includes('"approved"')),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await answerQr(phone, waiting.qrUrl);
+    const events = await stream;
+
+    const states = events.filter((e) => e.event === 'message').map((e) => (JSON.parse(e.data) as { state: string }).state);
+    expect(states).toEqual(['waiting', 'scanned', 'approved']);
+    const everything = JSON.stringify(events);
+    for (const secret of ['alice', 'Alice', 'example.com', userId, 'Test phone']) expect(everything).not.toContain(secret);
+
+    const approvalEvents = lines.filter((l) => typeof l.event === 'string' && String(l.event).startsWith('approval.'));
+    expect(approvalEvents.map((l) => l.event)).toEqual(['approval.started', 'approval.scanned', 'approval.approved']);
+    expect(approvalEvents[2]).toMatchObject({ clientId: 'test-rp', accountId: userId, interaction: waiting.uid, requesterIp: '127.0.0.1' });
+    expect(lines.some((l) => l.event === 'device.enrolled' && l.accountId === userId)).toBe(true);
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.length).toBeGreaterThan(5);
+    expect(requests.every((l) => typeof l.requestId === 'string' && typeof l.status === 'number')).toBe(true);
+    // One-time secrets never reach the log.
+    const handle = new URL(waiting.qrUrl).pathname.split('/')[2] as string;
+    expect(JSON.stringify(lines)).not.toContain(handle);
+    expect(requests.some((l) => l.path === '/q/:secret')).toBe(true);
+  });
+
+  it('tells a stream without a pending approval that it has expired and ends it', async () => {
+    const rp = await RelyingParty.discover(qrid.issuer);
+    const desktop = new BrowserClient(qrid.issuer);
+    const waiting = readQrPage(await desktop.follow(await desktop.get(await rp.authorizationUrl())));
+    const approval = await qrid.qrid.services.approvals.forInteraction(waiting.uid);
+    await qrid.store.deleteKeys([`approval:${approval?.id}`, `approval-of:${waiting.uid}`]);
+    const cookie = [...desktop.cookies.entries()].map(([n, c]) => `${n}=${c.value}`).join('; ');
+    const events = await readEvents(`${qrid.issuer}/interaction/${waiting.uid}/events`, cookie, () => false);
+    expect(events.map((e) => JSON.parse(e.data) as unknown)).toEqual([{ state: 'expired' }]);
+  });
+});
