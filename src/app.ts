@@ -18,6 +18,11 @@ import { staticFiles } from './http/static-files.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { StreamRegistry } from './interactions/stream-registry.js';
 import type { Logger } from './logging/logger.js';
+import { instrumentStore } from './observability/instrument-store.js';
+import { Metrics } from './observability/metrics.js';
+import { metricsEndpoint } from './observability/metrics-endpoint.js';
+import { storeGuard } from './http/store-guard.js';
+import { tokenRateLimit } from './rate-limit/token-rate-limit.js';
 import { staticDir } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
 import { createProvider } from './provider/create-provider.js';
@@ -31,6 +36,7 @@ export interface AppDeps {
   store: Store;
   logger: Logger;
   views?: Views;
+  metrics?: Metrics;
 }
 
 export interface QridApp {
@@ -47,7 +53,9 @@ export interface QridApp {
  * own bodies, qrid's routes read their small forms themselves.
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> {
-  const { store, logger } = deps;
+  const { logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
+  const store = instrumentStore(deps.store, () => metrics.storeErrors.inc());
   const views = deps.views ?? createViews();
   const jwks = await loadSigningKeys(store, config.cookie_keys);
   const users = new Users(store);
@@ -63,17 +71,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     devices: new Devices(store, config.enrollment.device_session_days),
     enrollments: new Enrollments(store, config.enrollment.link_seconds),
     csrf: new Csrf(config.cookie_keys),
-    limiter: new RateLimiter(store, config.rate_limits.window_seconds),
-    streams: new StreamRegistry(),
+    limiter: new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket })),
+    streams: new StreamRegistry((size) => metrics.openStreams.set(size)),
+    metrics,
   };
+  services.approvals.onEvent = (event, approval) => {
+    const outcome = event.slice('approval.'.length);
+    metrics.logins.inc({ outcome });
+    if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
+  };
+  provider.use(tokenRateLimit(services));
 
   const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
   app.silent = true;
   app.on('error', (error: unknown) => logger.warn({ err: error }, 'unhandled request error'));
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, metrics));
   app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
   app.use(staticFiles(staticDir));
+  app.use(metricsEndpoint(metrics, config.metrics_token));
+  app.use(storeGuard(store, views));
 
   const router = new Router();
   // router.use middleware runs only when one of these routes matched, so neither the error

@@ -7,6 +7,7 @@ import type { ApprovalEngine } from './approvals/approval-engine.js';
 import type { Config } from './config/schema.js';
 import type { Csrf } from './http/csrf.js';
 import type { Logger } from './logging/logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Store } from './store/store.js';
 import type { StreamRegistry } from './interactions/stream-registry.js';
@@ -26,4 +27,5 @@ export interface Services {
   limiter: RateLimiter;
   logger: Logger;
   streams: StreamRegistry;
+  metrics: Metrics;
 }

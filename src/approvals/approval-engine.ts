@@ -43,7 +43,12 @@ const channel = (id: string) => `approval-events:${id}`;
 /** Used handles and codes are kept this long after expiry, so a replay gets "already used", not "unknown". */
 const TOMBSTONE_SECONDS = 600;
 
+export type ApprovalEventListener = (event: string, approval: Approval) => void;
+
 export class ApprovalEngine {
+  /** Told of every audited event (metrics hang here). */
+  onEvent: ApprovalEventListener = () => {};
+
   constructor(
     private readonly store: Store,
     private readonly timings: ApprovalTimings,
@@ -103,7 +108,14 @@ export class ApprovalEngine {
     if (!current) throw approvalErrors.expired();
     const now = this.now();
     const state = effectiveState(current, now);
-    if (state === 'expired') return { approval: { ...current, state } };
+    if (state === 'expired') {
+      // Recorded once (the conditional patch has one winner), so metrics count each expiry once.
+      if (current.state !== 'expired' && current.state !== 'completed') {
+        const marked = await this.store.patchRecord(approvalKey(id), { state: 'expired' }, { ifMatch: { state: current.state } });
+        if (marked) this.#audit('approval.expired', fromFields(marked));
+      }
+      return { approval: { ...current, state } };
+    }
     if (state === 'approved' || state === 'completed') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
@@ -279,6 +291,7 @@ export class ApprovalEngine {
   }
 
   #audit(event: string, approval: Approval, extra: Record<string, unknown> = {}): void {
+    this.onEvent(event, approval);
     this.logger.info(
       {
         event,

@@ -46,7 +46,7 @@ export function publicStatus(approval: Approval | undefined, now = Date.now()): 
 }
 
 export function effectiveState(approval: Approval, now = Date.now()): ApprovalState {
-  if (approval.state !== 'completed' && now >= approval.expiresAt) return 'expired';
+  if (approval.state !== 'completed' && (approval.state === 'expired' || now >= approval.expiresAt)) return 'expired';
   return approval.state;
 }
 

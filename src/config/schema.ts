@@ -55,6 +55,20 @@ export const configSchema = z
         redis_url: z.string().default('redis://127.0.0.1:6379'),
         /** Prefix of every Redis key, so several deployments can share one Redis. */
         key_prefix: z.string().default('qrid:'),
+        /** Redis Sentinel: the master's name and the sentinels (redis_url then gives only credentials, TLS, db). */
+        sentinel: z
+          .object({
+            name: z.string().min(1),
+            nodes: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()).min(1),
+            password: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        /** Redis Cluster: seed nodes (redis_url then gives only credentials and TLS). */
+        cluster: z
+          .object({ nodes: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()).min(1) })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:' }),
@@ -103,10 +117,14 @@ export const configSchema = z
         qr_per_ip: z.number().int().min(1).default(120),
         /** Enrollment attempts per IP per window. */
         enrollment_per_ip: z.number().int().min(1).default(20),
+        /** Token endpoint requests per IP per window (relying parties' servers). */
+        token_per_ip: z.number().int().min(1).default(600),
         window_seconds: z.number().int().min(1).default(300),
       })
       .strict()
       .prefault({}),
+    /** If set, /metrics requires `Authorization: Bearer <metrics_token>`. Default: open (restrict it at the proxy). */
+    metrics_token: z.string().min(16).optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/logger.js';
 import type { Views } from '../views/views.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { QridError } from './qrid-error.js';
 
 /**
@@ -14,16 +15,22 @@ export function errorHandler(views: Views, logger: Logger) {
       await next();
     } catch (raw) {
       const error = normalize(raw);
-      if (error.status >= 500) {
-        logger.error({ err: raw, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
-      }
+      if (error.status === 503) logger.warn({ requestId: ctx.state.requestId, err: raw }, 'store unavailable');
+      else if (error.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
       respondWithError(ctx, views, error);
     }
   };
 }
 
+export const storeUnavailable = () =>
+  new QridError(503, 'temporarily_unavailable', 'qrid cannot reach its data store right now. Please try again in a moment.', {
+    title: 'Temporarily unavailable',
+    headers: { 'Retry-After': '5' },
+  });
+
 export function normalize(raw: unknown): QridError {
   if (raw instanceof QridError) return raw;
+  if (raw instanceof StoreUnavailableError) return storeUnavailable();
   const err = raw as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown; name?: unknown };
   // oidc-provider's SessionNotFound: the interaction cookie is missing or stale.
   if (err?.name === 'SessionNotFound') {
@@ -43,7 +50,7 @@ export function normalize(raw: unknown): QridError {
 }
 
 export function respondWithError(ctx: Context, views: Views, error: QridError): void {
-  const message = error.expose ? error.message : 'Something went wrong on our side. Please try again.';
+  const message = error.expose || error.status === 503 ? error.message : 'Something went wrong on our side. Please try again.';
   ctx.status = error.status;
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
   ctx.set('Cache-Control', 'no-store');

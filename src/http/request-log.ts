@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/logger.js';
+import { type Metrics, routeGroup } from '../observability/metrics.js';
 
 const SECRET_SEGMENTS = /^\/(q|enroll|setup)\/[^/]+/;
 
@@ -11,7 +12,7 @@ export function redactPath(path: string): string {
   return path.replace(SECRET_SEGMENTS, (_, prefix: string) => `/${prefix}/:secret`);
 }
 
-export function requestLog(logger: Logger) {
+export function requestLog(logger: Logger, metrics?: Metrics) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const incoming = ctx.get('X-Request-Id');
     const requestId = /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
@@ -21,6 +22,10 @@ export function requestLog(logger: Logger) {
     try {
       await next();
     } finally {
+      metrics?.requestDuration.observe(
+        { route: routeGroup(ctx.path), method: ctx.method, status: `${Math.floor(ctx.status / 100)}xx` },
+        (performance.now() - started) / 1000,
+      );
       logger.info(
         {
           requestId,

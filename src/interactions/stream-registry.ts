@@ -10,9 +10,15 @@ export interface OpenStream {
 export class StreamRegistry {
   readonly #open = new Set<OpenStream>();
 
+  constructor(private readonly onChange: (size: number) => void = () => {}) {}
+
   add(stream: OpenStream): () => void {
     this.#open.add(stream);
-    return () => this.#open.delete(stream);
+    this.onChange(this.#open.size);
+    return () => {
+      this.#open.delete(stream);
+      this.onChange(this.#open.size);
+    };
   }
 
   get size(): number {
@@ -22,5 +28,6 @@ export class StreamRegistry {
   closeAll(): void {
     for (const stream of [...this.#open]) stream.close('shutdown');
     this.#open.clear();
+    this.onChange(0);
   }
 }

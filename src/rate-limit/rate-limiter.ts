@@ -9,10 +9,14 @@ export class RateLimiter {
   constructor(
     private readonly store: Store,
     private readonly windowSeconds: number,
+    private readonly onLimited: (bucket: string) => void = () => {},
   ) {}
 
   async hit(bucket: string, subject: string, limit: number): Promise<void> {
     const { count, ttlSeconds } = await this.store.increment(`rate:${bucket}:${subject}`, this.windowSeconds);
-    if (count > limit) throw tooManyRequests(ttlSeconds);
+    if (count > limit) {
+      this.onLimited(bucket);
+      throw tooManyRequests(ttlSeconds);
+    }
   }
 }

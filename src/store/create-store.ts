@@ -11,6 +11,8 @@ export function createStore(config: Config, logger: Logger): Store {
   return createRedisStore({
     url: config.store.redis_url,
     keyPrefix: config.store.key_prefix,
+    ...(config.store.sentinel ? { sentinels: config.store.sentinel } : {}),
+    ...(config.store.cluster ? { cluster: config.store.cluster } : {}),
     onError: (error) => {
       // A Redis outage produces an error per reconnect attempt; one log line every 10 s is enough.
       if (Date.now() - lastReported < 10_000) return;

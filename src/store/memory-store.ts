@@ -158,6 +158,10 @@ export class MemoryStore implements Store {
 
   async ping(): Promise<void> {}
 
+  available(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#bus.removeAllListeners();

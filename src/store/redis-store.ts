@@ -10,9 +10,9 @@
  * - when Redis is down, calls fail within about `commandTimeoutMs` instead of hanging, and the
  *   client reconnects by itself when Redis returns.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
 
-import type { Fields, PatchOptions, Store, Unsubscribe } from './store.js';
+import { type Fields, type PatchOptions, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
 
 export type RedisNode = { host: string; port: number };
 
@@ -188,6 +188,11 @@ export class RedisStore implements Store {
     });
     try {
       return await Promise.race([call, deadline]);
+    } catch (error) {
+      // A reply error (WRONGTYPE, a script error) is the caller's problem; anything else means
+      // Redis could not be reached, which callers answer with 503 rather than 500.
+      if (error instanceof ReplyError) throw error;
+      throw new StoreUnavailableError(`Redis is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
@@ -324,6 +329,10 @@ export class RedisStore implements Store {
 
   async ping(): Promise<void> {
     await this.#run(this.#redis.ping());
+  }
+
+  available(): boolean {
+    return this.#redis.status === 'ready';
   }
 
   async close(): Promise<void> {

@@ -54,10 +54,17 @@ export interface Store {
 
   /** Throws if the store cannot serve requests. */
   ping(): Promise<void>;
+  /** False while the store is known to be unreachable (no round trip; for fast 503s). */
+  available(): boolean;
   close(): Promise<void>;
 }
 
 export function conditionHolds(current: string | undefined, condition: FieldCondition): boolean {
   const value = current ?? '';
   return typeof condition === 'string' ? value === condition : condition.includes(value);
+}
+
+/** The store could not be reached (connection lost, timeout): a 503, not a bug. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
