@@ -48,7 +48,9 @@ async function main(): Promise<void> {
       void store.close().finally(() => process.exit(0));
     });
     qrid.shutdown();
+    // Connections turn idle as their last request ends; close each as soon as it does.
     server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     // In-flight requests get a grace period; then whatever remains is cut.
     setTimeout(() => {
       server.closeAllConnections();
