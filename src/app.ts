@@ -4,6 +4,8 @@ import mount from 'koa-mount';
 
 import { Devices } from './accounts/devices.js';
 import { Enrollments } from './accounts/enrollments.js';
+import { Passkeys } from './accounts/passkeys.js';
+import { SessionRecords } from './accounts/session-records.js';
 import { Users } from './accounts/users.js';
 import { ApprovalEngine } from './approvals/approval-engine.js';
 import type { Config } from './config/schema.js';
@@ -23,9 +25,10 @@ import { Metrics } from './observability/metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { storeGuard } from './http/store-guard.js';
 import { tokenRateLimit } from './rate-limit/token-rate-limit.js';
-import { staticDir } from './paths.js';
+import { staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
 import { createProvider } from './provider/create-provider.js';
+import { recordSessions } from './provider/session-hook.js';
 import { loadSigningKeys } from './provider/signing-keys.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Services } from './services.js';
@@ -74,6 +77,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     limiter: new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket })),
     streams: new StreamRegistry((size) => metrics.openStreams.set(size)),
     metrics,
+    sessions: new SessionRecords(store, config.ttl.session),
+    passkeys: new Passkeys(store, config.issuer, config.passkeys.rp_name),
   };
   services.approvals.onEvent = (event, approval) => {
     const outcome = event.slice('approval.'.length);
@@ -81,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
   };
   provider.use(tokenRateLimit(services));
+  provider.use(recordSessions(services));
 
   const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
   app.silent = true;
@@ -88,7 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
 
   app.use(requestLog(logger, metrics));
   app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
-  app.use(staticFiles(staticDir));
+  app.use(staticFiles(staticDir, { '/static/vendor/webauthn.js': webauthnBrowserBundle }));
   app.use(metricsEndpoint(metrics, config.metrics_token));
   app.use(storeGuard(store, views));
 

@@ -19,3 +19,5 @@ function findRoot(start: string): string {
 export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const viewsDir = join(projectRoot, 'views');
 export const staticDir = join(projectRoot, 'static');
+/** The WebAuthn browser helper, served as /static/vendor/webauthn.js. */
+export const webauthnBrowserBundle = join(projectRoot, 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js');

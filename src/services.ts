@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 
 import type { Devices } from './accounts/devices.js';
 import type { Enrollments } from './accounts/enrollments.js';
+import type { Passkeys } from './accounts/passkeys.js';
+import type { SessionRecords } from './accounts/session-records.js';
 import type { Users } from './accounts/users.js';
 import type { ApprovalEngine } from './approvals/approval-engine.js';
 import type { Config } from './config/schema.js';
@@ -28,4 +30,6 @@ export interface Services {
   logger: Logger;
   streams: StreamRegistry;
   metrics: Metrics;
+  sessions: SessionRecords;
+  passkeys: Passkeys;
 }

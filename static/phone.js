@@ -1,23 +1,92 @@
-// On the phone's approval page: tell qrid the code was opened by a person (not a link
-// previewer), so the computer shows "check your phone" and no other device can take it over.
+// The phone's pages. On the approval page: report the scan (so the computer shows "check your
+// phone" and no other device can take the request over), and when a passkey is needed, get
+// the assertion before the Approve form is sent. On the home page: add a passkey, and sign in
+// another device.
 (() => {
   'use strict';
   const details = document.getElementById('approval-details');
-  if (!details || !details.dataset.scanUrl) return;
-  fetch(details.dataset.scanUrl, {
-    method: 'POST',
-    headers: { 'X-CSRF-Token': details.dataset.csrf, Accept: 'application/json' },
-    credentials: 'same-origin',
-  })
-    .then(async (response) => {
-      if (response.ok) return;
-      const body = await response.json().catch(() => ({}));
-      const note = document.createElement('p');
-      note.className = 'message';
-      note.setAttribute('role', 'alert');
-      note.textContent = body.error_description || 'This request can no longer be answered.';
-      details.after(note);
-      for (const button of document.querySelectorAll('.decision button')) button.disabled = true;
-    })
-    .catch(() => {});
+  const csrf = details?.dataset.csrf || document.body.dataset.csrf || document.querySelector('input[name="csrf"]')?.value;
+  const post = (url, body) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'X-CSRF-Token': csrf, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      credentials: 'same-origin',
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  const showError = (id, text) => {
+    const el = document.getElementById(id);
+    if (el) {
+      el.textContent = text;
+      el.hidden = false;
+    }
+  };
+
+  if (details && details.dataset.scanUrl) {
+    post(details.dataset.scanUrl)
+      .then(async (response) => {
+        if (response.ok) return;
+        const body = await response.json().catch(() => ({}));
+        showError('verify-error', body.error_description || 'This request can no longer be answered.');
+        for (const button of document.querySelectorAll('.decision button')) button.disabled = true;
+      })
+      .catch(() => {});
+  }
+
+  const form = document.getElementById('decision-form');
+  if (form && form.dataset.verify === '1') {
+    form.addEventListener('submit', async (event) => {
+      const approving = event.submitter && event.submitter.value === 'approve';
+      if (!approving || form.elements.assertion.value) return;
+      event.preventDefault();
+      try {
+        const options = await (await post(form.dataset.optionsUrl)).json();
+        if (options.error) throw new Error(options.error_description);
+        const assertion = await window.SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options });
+        form.elements.assertion.value = JSON.stringify(assertion);
+        const decision = document.createElement('input');
+        decision.type = 'hidden';
+        decision.name = 'decision';
+        decision.value = 'approve';
+        form.append(decision);
+        form.submit();
+      } catch (error) {
+        showError('verify-error', `Your passkey was not confirmed (${error.message || error}). Try again, or deny.`);
+      }
+    });
+  }
+
+  const addPasskey = document.getElementById('add-passkey');
+  if (addPasskey) {
+    if (!window.PublicKeyCredential) addPasskey.hidden = true;
+    addPasskey.addEventListener('click', async () => {
+      try {
+        const options = await (await post('/phone/passkeys/options')).json();
+        if (options.error) throw new Error(options.error_description);
+        const registration = await window.SimpleWebAuthnBrowser.startRegistration({ optionsJSON: options });
+        const response = await post('/phone/passkeys', { response: registration });
+        const body = await response.json();
+        if (!response.ok) throw new Error(body.error_description);
+        window.location.assign('/phone?passkey=1');
+      } catch (error) {
+        showError('passkey-error', `No passkey was added (${error.message || error}).`);
+      }
+    });
+  }
+
+  const linkForm = document.getElementById('link-form');
+  if (linkForm) {
+    linkForm.addEventListener('submit', async (event) => {
+      if (linkForm.elements.assertion.value) return;
+      event.preventDefault();
+      try {
+        const options = await (await post('/phone/link/options')).json();
+        if (options.error) throw new Error(options.error_description);
+        const assertion = await window.SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options });
+        linkForm.elements.assertion.value = JSON.stringify(assertion);
+        linkForm.submit();
+      } catch (error) {
+        showError('link-error', `Your passkey was not confirmed (${error.message || error}).`);
+      }
+    });
+  }
 })();

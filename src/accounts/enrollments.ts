@@ -40,13 +40,13 @@ export class Enrollments {
     private readonly linkSeconds: number,
   ) {}
 
-  async create(kind: EnrollmentKind, userId = ''): Promise<{ token: string; expiresAt: number }> {
+  async create(kind: EnrollmentKind, userId = '', seconds = this.linkSeconds): Promise<{ token: string; expiresAt: number }> {
     const token = randomToken();
-    const expiresAt = Date.now() + this.linkSeconds * 1000;
+    const expiresAt = Date.now() + seconds * 1000;
     await this.store.putRecord(
       enrollmentKey(hashSecret(token)),
       { kind, userId, expiresAt: String(expiresAt), usedAt: '' },
-      this.linkSeconds + TOMBSTONE_SECONDS,
+      seconds + TOMBSTONE_SECONDS,
     );
     return { token, expiresAt };
   }

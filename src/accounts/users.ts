@@ -69,6 +69,15 @@ export class Users {
     return ref?.id ? this.find(ref.id) : undefined;
   }
 
+  async setDisabled(user: User, disabled: boolean): Promise<void> {
+    await this.store.patchRecord(userKey(user.id), { disabled: disabled ? '1' : '' });
+  }
+
+  async delete(user: User): Promise<void> {
+    await this.store.deleteKeys([userKey(user.id), usernameKey(user.username)]);
+    await this.store.removeFromIndex(ALL_USERS, user.id);
+  }
+
   async count(): Promise<number> {
     return (await this.store.indexMembers(ALL_USERS)).length;
   }

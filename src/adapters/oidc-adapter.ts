@@ -22,6 +22,12 @@ const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
 /** Sessions of one account, for the phone's session list and "sign out everywhere". */
 export const accountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
+/** Deletes every token issued under a grant (the same index revokeByGrantId uses). */
+export async function revokeGrantTokens(store: Store, grantId: string): Promise<void> {
+  const members = await store.indexMembers(grantKey(grantId));
+  await store.deleteKeys([...members, grantKey(grantId), modelKey('Grant', grantId)]);
+}
+
 export function createOidcAdapter(store: Store): new (name: string) => Adapter {
   return class StoreAdapter implements Adapter {
     constructor(readonly name: string) {}

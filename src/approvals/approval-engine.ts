@@ -67,7 +67,7 @@ export class ApprovalEngine {
   }
 
   /** The approval for an interaction, created on first sight. */
-  async begin(input: { uid: string; clientId: string; expiresAt: number; ip: string; userAgent: string }): Promise<Approval> {
+  async begin(input: { uid: string; clientId: string; expiresAt: number; ip: string; userAgent: string; freshRequired?: boolean }): Promise<Approval> {
     const existing = await this.forInteraction(input.uid);
     if (existing) return existing;
     const ttl = this.#ttl(input.expiresAt);
@@ -86,6 +86,7 @@ export class ApprovalEngine {
       deviceId: '',
       decideBy: 0,
       accountId: '',
+      freshRequired: Boolean(input.freshRequired),
       amr: [],
       acr: '',
       decidedAt: 0,

@@ -25,6 +25,8 @@ export interface Approval {
   deviceId: string;
   decideBy: number;
   accountId: string;
+  /** The RP asked for a fresh authentication (prompt=login, max_age): the phone must verify. */
+  freshRequired: boolean;
   amr: string[];
   acr: string;
   decidedAt: number;
@@ -66,6 +68,7 @@ export function toFields(a: Approval): Fields {
     deviceId: a.deviceId,
     decideBy: String(a.decideBy),
     accountId: a.accountId,
+    freshRequired: a.freshRequired ? '1' : '',
     amr: a.amr.join(' '),
     acr: a.acr,
     decidedAt: String(a.decidedAt),
@@ -89,6 +92,7 @@ export function fromFields(f: Fields): Approval {
     deviceId: f.deviceId ?? '',
     decideBy: num('decideBy'),
     accountId: f.accountId ?? '',
+    freshRequired: f.freshRequired === '1',
     amr: (f.amr ?? '').split(' ').filter(Boolean),
     acr: f.acr ?? '',
     decidedAt: num('decidedAt'),

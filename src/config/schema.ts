@@ -107,6 +107,32 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    passkeys: z
+      .object({
+        /**
+         * Whether approving a QR needs a fresh passkey assertion with user verification (the
+         * phone's biometrics or PIN): `required` (a device without a passkey cannot approve),
+         * `preferred` (needed whenever the device has a passkey), `off` (never asked).
+         */
+        policy: z.enum(['required', 'preferred', 'off']).default('preferred'),
+        /** Name shown by the phone when it creates the passkey. */
+        rp_name: z.string().min(1).max(64).default('qrid'),
+        /** Minutes a verification counts as recent for signing in another device by QR. */
+        link_verification_minutes: z.number().int().min(1).max(30).default(5),
+      })
+      .strict()
+      .prefault({}),
+    outgoing: z
+      .object({
+        /**
+         * Hosts that back-channel logout may reach although they resolve to private or loopback
+         * addresses (internal relying parties). oidc-provider refuses such addresses otherwise,
+         * which protects against SSRF; list only hosts you run.
+         */
+        allow_private_hosts: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .prefault({}),
     rate_limits: z
       .object({
         /** Failed typed-code attempts per IP per window before 429. */

@@ -15,11 +15,14 @@ const TYPES: Record<string, string> = {
  * Serves the files of static/ from memory. The set is fixed at start-up, so no request path
  * can reach anything else on disk.
  */
-export function staticFiles(dir: string, prefix = '/static/') {
+export function staticFiles(dir: string, extra: Record<string, string> = {}, prefix = '/static/') {
   const files = new Map<string, { body: Buffer; type: string }>();
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];
     if (type) files.set(prefix + name, { body: readFileSync(join(dir, name)), type });
+  }
+  for (const [path, file] of Object.entries(extra)) {
+    files.set(path, { body: readFileSync(file), type: TYPES[extname(file)] ?? 'application/octet-stream' });
   }
   return async function serveStatic(ctx: Context, next: Next): Promise<void> {
     const file = (ctx.method === 'GET' || ctx.method === 'HEAD') && files.get(ctx.path);

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 
 import { forbidden, QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
+import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
 import { csrfBindingFor, finishInteraction, loadInteraction } from './load-interaction.js';
 
@@ -31,6 +32,12 @@ export function completeLogin(services: Services) {
     }
     const user = await services.users.findActive(done.accountId);
     if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
+    const qrid: QridLoginDetails = {
+      approvalId: done.id,
+      deviceId: done.deviceId,
+      userAgent: done.requesterUserAgent,
+      ip: done.requesterIp,
+    };
     return finishInteraction(services, ctx, {
       login: {
         accountId: user.id,
@@ -39,6 +46,7 @@ export function completeLogin(services: Services) {
         ts: Math.floor(done.decidedAt / 1000),
         remember: true,
       },
+      qrid,
     });
   };
 }

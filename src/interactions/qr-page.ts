@@ -29,6 +29,8 @@ export function qrPage(services: Services) {
       expiresAt: details.exp * 1000,
       ip: normalizeIp(ctx.ip),
       userAgent: ctx.get('User-Agent'),
+      // prompt=login or an exceeded max_age: an old verification does not count.
+      freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
     });
     const { approval, qr } = await services.approvals.issueQr(started.id);
     ctx.type = 'html';

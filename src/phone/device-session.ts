@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 
-import type { Device } from '../accounts/devices.js';
+import { type Device, ROTATE_AFTER_MS } from '../accounts/devices.js';
 import type { User } from '../accounts/users.js';
 import type { Config } from '../config/schema.js';
 import type { Services } from '../services.js';
@@ -32,10 +32,17 @@ export interface SignedInDevice {
 
 /** The signed-in device and its (active) user, or undefined. */
 export async function currentDevice(services: Services, ctx: Context): Promise<SignedInDevice | undefined> {
-  const device = await services.devices.authenticate(ctx.cookies.get(deviceCookieName(services.config), { signed: false }));
-  if (!device) return undefined;
+  const cookieValue = ctx.cookies.get(deviceCookieName(services.config), { signed: false });
+  const device = await services.devices.authenticate(cookieValue);
+  if (!device || !cookieValue) return undefined;
   const user = await services.users.findActive(device.userId);
-  return user ? { device, user } : undefined;
+  if (!user) return undefined;
+  // Rotation on use: a stolen copy of an old cookie stops working once the phone is back.
+  if (Date.now() - device.secretIssuedAt > ROTATE_AFTER_MS && ctx.method !== 'HEAD') {
+    const rotated = await services.devices.rotate(device, cookieValue);
+    if (rotated) setDeviceCookie(ctx, services.config, rotated);
+  }
+  return { device, user };
 }
 
 export function deviceCsrfBinding(device: Device): string {

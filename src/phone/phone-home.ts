@@ -1,9 +1,14 @@
 import type { Context } from 'koa';
 
 import type { Services } from '../services.js';
+import { formatTime, sessionViews } from './account-view.js';
 import { currentDevice, deviceCsrfBinding } from './device-session.js';
 
-/** GET /phone — the phone's qrid page: who is signed in here, and the typed-code form. */
+/**
+ * GET /phone — the phone's qrid page: who is signed in here, the typed-code form, recent
+ * approvals ("This wasn't me"), every browser session and device with their sign-out and
+ * remove buttons, the passkey, and signing in another device.
+ */
 export function phoneHome(services: Services) {
   return async function home(ctx: Context): Promise<void> {
     const signedIn = await currentDevice(services, ctx);
@@ -12,10 +17,29 @@ export function phoneHome(services: Services) {
       ctx.body = services.views.render('phone-not-signed-in.njk', {});
       return;
     }
+    const { user, device } = signedIn;
+    const devices = await services.devices.listForUser(user.id);
+    const sessions = await sessionViews(services, user, devices);
     ctx.body = services.views.render('phone-home.njk', {
-      user: signedIn.user,
-      device: signedIn.device,
-      csrf: services.csrf.token(deviceCsrfBinding(signedIn.device)),
+      user,
+      device,
+      csrf: services.csrf.token(deviceCsrfBinding(device)),
+      sessions,
+      recent: sessions.filter((s) => s.recent),
+      devices: devices.map((d) => ({ ...d, current: d.id === device.id, created: formatTime(d.createdAt), lastSeen: formatTime(d.lastSeenAt) })),
+      hasPasskey: await services.passkeys.hasPasskey(device.id),
+      passkeyPolicy: services.config.passkeys.policy,
+      notice: noticeFor(ctx.query),
     });
   };
+}
+
+function noticeFor(query: Record<string, unknown>): string | undefined {
+  if (query.enrolled) return 'This device is now signed in to qrid.';
+  if (query.passkey) return 'Passkey added: approvals on this device will ask for it.';
+  if (query.ended) return 'Signed out.';
+  if (query.reported) return 'That session was ended and reported. If this keeps happening, tell your administrator.';
+  if (query.removed) return 'Device removed, and every session it approved was ended.';
+  if (query.renamed) return 'Device renamed.';
+  return undefined;
 }

@@ -4,15 +4,15 @@ import { approvalErrors } from '../approvals/approval-errors.js';
 import type { Approval } from '../approvals/approval-record.js';
 import { normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
-import { AMR_DEVICE_SESSION, ACR_DEVICE_SESSION } from '../provider/assurance.js';
 import type { Services } from '../services.js';
+import { approvalAssurance, approvalPurpose, verificationNeeded } from './approval-assurance.js';
 import { approvalDetails } from './approval-details.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
 
 const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
-function handleParam(ctx: Context): string {
+export function handleParam(ctx: Context): string {
   const handle = String(ctx.params.handle ?? '');
   if (!HANDLE.test(handle)) throw approvalErrors.unknownQr();
   return handle;
@@ -45,6 +45,7 @@ export async function renderApprovalPage(
   action: string,
   scanUrl?: string,
 ): Promise<void> {
+  const verify = await verificationNeeded(services, signedIn);
   ctx.type = 'html';
   ctx.body = services.views.render('phone-approve.njk', {
     ...(await approvalDetails(services, approval)),
@@ -52,9 +53,24 @@ export async function renderApprovalPage(
     deviceName: signedIn.device.name,
     action,
     scanUrl,
+    verify,
+    fresh: approval.freshRequired,
+    optionsUrl: `${action}/passkey-options`,
     csrf: services.csrf.token(deviceCsrfBinding(signedIn.device)),
   });
 }
+
+/** POST <action>/passkey-options — a WebAuthn challenge bound to this approval and device. */
+export function approvalPasskeyOptions(services: Services, find: (ctx: Context) => Promise<Approval>) {
+  return async function passkeyOptions(ctx: Context): Promise<void> {
+    const signedIn = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
+    const approval = await find(ctx);
+    if (approval.deviceId && approval.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
+    ctx.body = await services.passkeys.authenticationOptions(signedIn.device, approvalPurpose(approval));
+  };
+}
+
+export const approvalByHandle = (services: Services) => (ctx: Context) => services.approvals.lookupHandle(handleParam(ctx));
 
 /** POST /q/:handle/scan — the phone page is open: the waiting browser shows "check your phone". */
 export function reportScan(services: Services) {
@@ -73,19 +89,27 @@ export function decideByHandle(services: Services) {
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
     await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
-    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn));
+    const pending = await services.approvals.lookupHandle(handle);
+    if (pending.deviceId && pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
+    const assurance = await approvalAssurance(services, signedIn, pending, form);
+    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn, assurance));
     renderDecided(services, ctx, approval);
   };
 }
 
-export function decisionFrom(ctx: Context, form: Record<string, string>, signedIn: SignedInDevice) {
+export function decisionFrom(
+  ctx: Context,
+  form: Record<string, string>,
+  signedIn: SignedInDevice,
+  assurance: { amr: string[]; acr: string },
+) {
   return {
     decision: form.decision === 'approve' ? ('approve' as const) : ('deny' as const),
     // The account is the device's owner: nothing in the request can name another.
     deviceId: signedIn.device.id,
     accountId: signedIn.user.id,
-    amr: AMR_DEVICE_SESSION,
-    acr: ACR_DEVICE_SESSION,
+    amr: assurance.amr,
+    acr: assurance.acr,
     ip: normalizeIp(ctx.ip),
   };
 }

@@ -6,6 +6,7 @@ import { readForm } from '../http/read-form.js';
 import { normalizeTypedCode } from '../security/tokens.js';
 import type { Services } from '../services.js';
 import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js';
+import { approvalAssurance } from './approval-assurance.js';
 import { requireDevice } from './require-device.js';
 
 const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -29,12 +30,22 @@ export function enterTypedCode(services: Services) {
 /** POST /approvals/:id — Approve or Deny a request this device claimed with a typed code. */
 export function decideClaimed(services: Services) {
   return async function decide(ctx: Context): Promise<void> {
-    const id = String(ctx.params.id ?? '');
-    if (!APPROVAL_ID.test(id)) throw approvalErrors.notPending();
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
     await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
-    const approval = await services.approvals.decideClaimed(id, decisionFrom(ctx, form, signedIn));
+    const pending = await claimedApproval(services)(ctx);
+    if (pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
+    const assurance = await approvalAssurance(services, signedIn, pending, form);
+    const approval = await services.approvals.decideClaimed(pending.id, decisionFrom(ctx, form, signedIn, assurance));
     renderDecided(services, ctx, approval);
   };
 }
+
+/** The approval an /approvals/:id route names (only ids qrid made; 22 base64url characters). */
+export const claimedApproval = (services: Services) => async (ctx: Context) => {
+  const id = String(ctx.params.id ?? '');
+  if (!APPROVAL_ID.test(id)) throw approvalErrors.notPending();
+  const approval = await services.approvals.get(id);
+  if (!approval) throw approvalErrors.expired();
+  return approval;
+};

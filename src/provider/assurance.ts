@@ -7,6 +7,14 @@
  *    bearer cookie rather than a key proof, so no `swk`/`hwk` is claimed for it.
  */
 export const ACR_DEVICE_SESSION = 'urn:qrid:acr:device';
-export const ACR_VALUES = [ACR_DEVICE_SESSION];
+/** Approved with a fresh passkey assertion with user verification (biometrics or PIN). */
+export const ACR_PASSKEY = 'urn:qrid:acr:passkey';
+/** Approved by a companion app signing the decision with its registered device key. */
+export const ACR_DEVICE_KEY = 'urn:qrid:acr:device-key';
+export const ACR_VALUES = [ACR_DEVICE_SESSION, ACR_PASSKEY, ACR_DEVICE_KEY];
 
 export const AMR_DEVICE_SESSION = ['mca'];
+/** `mfa`: possession of the phone plus its biometrics/PIN; `hwk`/`swk`: device-bound or synced key. */
+export const amrPasskey = (keyAmr: 'hwk' | 'swk') => ['mca', 'mfa', keyAmr];
+/** Proof of possession of a software key held by the companion. */
+export const AMR_DEVICE_KEY = ['mca', 'swk'];

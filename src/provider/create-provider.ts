@@ -9,6 +9,7 @@ import type { Views } from '../views/views.js';
 import { ACR_VALUES } from './assurance.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
+import { outgoingFetch } from './outgoing-fetch.js';
 import { providerPages } from './pages.js';
 
 /**
@@ -104,6 +105,7 @@ export function createProvider({ config, store, users, views, jwks }: ProviderDe
       return grant;
     },
     renderError: pages.renderError,
+    fetch: outgoingFetch(config.outgoing.allow_private_hosts) as Configuration['fetch'],
     // Protocol errors carry only the standard code and description; never internal details.
     extraParams: [],
   };

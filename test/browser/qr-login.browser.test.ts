@@ -44,7 +44,7 @@ describe('QR sign-in in Chromium', () => {
     await phone.getByLabel('Full name').fill('Alice Example');
     await phone.getByRole('button', { name: /Create administrator/ }).click();
     await expect.poll(() => phone.url()).toContain('/phone');
-    await expect.poll(() => phone.getByRole('heading').textContent()).toContain('Signed in as Alice Example');
+    await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('Signed in as Alice Example');
 
     // The desktop goes to the app and is sent to qrid's QR page.
     await desktop.goto(`${qrid.issuer}/demo`);
@@ -58,7 +58,7 @@ describe('QR sign-in in Chromium', () => {
 
     // The phone opens it: the desktop learns it was scanned, without any personal data.
     await phone.goto(qrUrl);
-    await expect.poll(() => phone.getByRole('heading').textContent()).toContain('qrid demo app');
+    await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('qrid demo app');
     await expect.poll(() => desktop.locator('#status').textContent(), { timeout: 5000 }).toContain('Check your phone');
     expect(await phone.locator('#approval-details').textContent()).toContain('Chrome');
     if (shots) {
@@ -67,7 +67,7 @@ describe('QR sign-in in Chromium', () => {
     }
 
     await phone.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => phone.getByRole('heading').textContent()).toContain('Approved');
+    await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('Approved');
 
     // The desktop completes by itself and meets the consent page (the demo is not first-party).
     await desktop.waitForURL(/\/interaction\/[^/]+$/, { timeout: 10_000 });

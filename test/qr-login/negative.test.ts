@@ -134,7 +134,7 @@ describe('QR sign-in refuses what it must', () => {
     expect(claimed.status).toBe(200);
     expect(claimed.text).toContain('Test RP');
     expect((await statusOf(desktop, page.uid)).state).toBe('scanned');
-    const action = /<form method="post" action="([^"]+)" class="decision">/.exec(claimed.text)?.[1] as string;
+    const action = /action="(\/approvals\/[^"]+)"/.exec(claimed.text)?.[1] as string;
     expect((await phone.postForm(action, { csrf, decision: 'approve' })).status).toBe(200);
     expect((await statusOf(desktop, page.uid)).state).toBe('approved');
     expect((await phone.postForm('/code', { csrf, code: page.typedCode })).status).toBe(409);

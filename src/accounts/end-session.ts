@@ -1,0 +1,65 @@
+import { accountSessionsKey, revokeGrantTokens } from '../adapters/oidc-adapter.js';
+import type { Services } from '../services.js';
+
+export type EndReason = 'user' | 'user_all' | 'not_me' | 'device_removed' | 'user_disabled' | 'user_removed' | 'replaced';
+
+/**
+ * Ends a qrid browser session completely: back-channel logout to every relying party that
+ * registered for it, every grant's tokens revoked, oidc-provider's session destroyed, qrid's
+ * record of it gone. Safe to call for a session that no longer exists.
+ */
+export async function endSession(
+  services: Pick<Services, 'provider' | 'store' | 'sessions' | 'logger'>,
+  uid: string,
+  reason: EndReason,
+  actor: { accountId?: string; deviceId?: string; ip?: string } = {},
+): Promise<boolean> {
+  const { provider, store, sessions, logger } = services;
+  const session = await provider.Session.findByUid(uid);
+  const record = await sessions.find(uid);
+  const accountId = session?.accountId ?? record?.accountId;
+  const clients: string[] = [];
+  if (session?.accountId) {
+    const notified: Array<Promise<void>> = [];
+    for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
+      clients.push(clientId);
+      const client = (await provider.Client.find(clientId)) as
+        | { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> }
+        | undefined;
+      if (client?.backchannelLogoutUri) {
+        notified.push(
+          client.backchannelLogout(session.accountId, authorization.sid as string).then(
+            () => logger.info({ event: 'backchannel.sent', clientId, sessionUid: uid }, 'backchannel.sent'),
+            (error: unknown) => logger.warn({ event: 'backchannel.failed', clientId, sessionUid: uid, err: error }, 'backchannel.failed'),
+          ),
+        );
+      }
+      if (authorization.grantId) await revokeGrantTokens(store, authorization.grantId);
+    }
+    await Promise.all(notified);
+    await session.destroy();
+  }
+  if (accountId) await store.removeFromIndex(accountSessionsKey(accountId), uid);
+  await sessions.remove(uid);
+  if (!session && !record) return false;
+  logger.info(
+    {
+      event: 'session.ended',
+      reason,
+      sessionUid: uid,
+      accountId,
+      approvedByDevice: record?.deviceId,
+      clientIds: clients,
+      byAccount: actor.accountId,
+      byDevice: actor.deviceId,
+      ip: actor.ip,
+    },
+    'session.ended',
+  );
+  return true;
+}
+
+/** Every session of an account (oidc-provider's index of them, kept by the adapter). */
+export async function sessionUidsOf(store: Services['store'], accountId: string): Promise<string[]> {
+  return store.indexMembers(accountSessionsKey(accountId));
+}

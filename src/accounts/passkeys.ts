@@ -1,0 +1,163 @@
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+
+import { QridError } from '../errors/qrid-error.js';
+import type { Fields, Store } from '../store/store.js';
+import type { Device } from './devices.js';
+import type { User } from './users.js';
+
+/**
+ * Passkeys (WebAuthn) bound to one enrolled device: the phone's own biometrics or PIN unlock
+ * its approvals. Challenges are single use (taken from the store) and bound to what they are
+ * for (registration, one approval, linking a device); every assertion requires user
+ * verification.
+ */
+export interface PasskeyCheck {
+  /** RFC 8176: `hwk` for a device-bound key, `swk` for a synced (backed-up) one. */
+  keyAmr: 'hwk' | 'swk';
+  verifiedAt: number;
+}
+
+const CHALLENGE_SECONDS = 300;
+const passkeyKey = (credentialId: string) => `passkey:${credentialId}`;
+const devicePasskeysKey = (deviceId: string) => `device-passkeys:${deviceId}`;
+const challengeKey = (deviceId: string, purpose: string) => `webauthn-challenge:${deviceId}:${purpose}`;
+
+export const passkeyErrors = {
+  failed: (why: string) =>
+    new QridError(400, 'passkey_failed', `The passkey check did not succeed: ${why}. Try again.`, { title: 'Passkey not accepted' }),
+  required: () =>
+    new QridError(403, 'passkey_required', 'Approving sign-ins needs a passkey on this device. Add one on the qrid home page of this phone first.', {
+      title: 'Passkey needed',
+    }),
+  verificationRequired: () =>
+    new QridError(403, 'verification_required', 'This approval needs your passkey (fingerprint, face or PIN). Use the Approve button again and confirm on your phone.', {
+      title: 'Confirm with your passkey',
+    }),
+};
+
+export class Passkeys {
+  readonly rpId: string;
+  readonly origin: string;
+
+  constructor(
+    private readonly store: Store,
+    issuer: string,
+    private readonly rpName: string,
+  ) {
+    this.rpId = new URL(issuer).hostname;
+    this.origin = new URL(issuer).origin;
+  }
+
+  async registrationOptions(user: User, device: Device) {
+    const existing = await this.#credentials(device.id);
+    const options = await generateRegistrationOptions({
+      rpName: this.rpName,
+      rpID: this.rpId,
+      userName: user.username,
+      userDisplayName: user.name,
+      userID: new TextEncoder().encode(user.id),
+      attestationType: 'none',
+      excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports })),
+      authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+    });
+    await this.store.putRecord(challengeKey(device.id, 'register'), { challenge: options.challenge }, CHALLENGE_SECONDS);
+    return options;
+  }
+
+  async register(user: User, device: Device, response: unknown): Promise<void> {
+    const challenge = await this.store.takeRecord(challengeKey(device.id, 'register'));
+    if (!challenge?.challenge) throw passkeyErrors.failed('the request expired');
+    let verification;
+    try {
+      verification = await verifyRegistrationResponse({
+        response: response as RegistrationResponseJSON,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: this.origin,
+        expectedRPID: this.rpId,
+        requireUserVerification: true,
+      });
+    } catch (error) {
+      throw passkeyErrors.failed(error instanceof Error ? error.message : 'invalid response');
+    }
+    if (!verification.verified || !verification.registrationInfo) throw passkeyErrors.failed('not verified');
+    const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+    const stored = await this.store.putRecordIfAbsent(passkeyKey(credential.id), {
+      id: credential.id,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: String(credential.counter),
+      transports: (credential.transports ?? []).join(' '),
+      deviceId: device.id,
+      userId: user.id,
+      synced: credentialDeviceType === 'multiDevice' || credentialBackedUp ? '1' : '',
+      createdAt: String(Date.now()),
+    });
+    if (!stored) throw passkeyErrors.failed('this passkey is already registered');
+    await this.store.addToIndex(devicePasskeysKey(device.id), credential.id);
+  }
+
+  async hasPasskey(deviceId: string): Promise<boolean> {
+    return (await this.store.indexMembers(devicePasskeysKey(deviceId))).length > 0;
+  }
+
+  async authenticationOptions(device: Device, purpose: string) {
+    const credentials = await this.#credentials(device.id);
+    if (!credentials.length) throw passkeyErrors.required();
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpId,
+      allowCredentials: credentials.map((c) => ({ id: c.id, transports: c.transports })),
+      userVerification: 'required',
+    });
+    await this.store.putRecord(challengeKey(device.id, purpose), { challenge: options.challenge }, CHALLENGE_SECONDS);
+    return options;
+  }
+
+  /** Verifies an assertion for `purpose`; the challenge is used up whatever the outcome. */
+  async verify(device: Device, purpose: string, response: unknown): Promise<PasskeyCheck> {
+    const challenge = await this.store.takeRecord(challengeKey(device.id, purpose));
+    if (!challenge?.challenge) throw passkeyErrors.failed('the request expired or was already used');
+    const id = (response as { id?: unknown })?.id;
+    const record = typeof id === 'string' && id.length < 1024 ? await this.store.getRecord(passkeyKey(id)) : undefined;
+    if (!record || record.deviceId !== device.id) throw passkeyErrors.failed('this passkey does not belong to this device');
+    let verification;
+    try {
+      verification = await verifyAuthenticationResponse({
+        response: response as AuthenticationResponseJSON,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: this.origin,
+        expectedRPID: this.rpId,
+        requireUserVerification: true,
+        credential: {
+          id: record.id ?? '',
+          publicKey: Buffer.from(record.publicKey ?? '', 'base64url'),
+          counter: Number(record.counter ?? 0),
+          transports: (record.transports ?? '').split(' ').filter(Boolean) as never,
+        },
+      });
+    } catch (error) {
+      throw passkeyErrors.failed(error instanceof Error ? error.message : 'invalid response');
+    }
+    if (!verification.verified || !verification.authenticationInfo.userVerified) throw passkeyErrors.failed('not verified');
+    await this.store.patchRecord(passkeyKey(record.id ?? ''), { counter: String(verification.authenticationInfo.newCounter) });
+    return { keyAmr: record.synced ? 'swk' : 'hwk', verifiedAt: Date.now() };
+  }
+
+  async removeForDevice(deviceId: string): Promise<void> {
+    const ids = await this.store.indexMembers(devicePasskeysKey(deviceId));
+    await this.store.deleteKeys([...ids.map(passkeyKey), devicePasskeysKey(deviceId)]);
+  }
+
+  async #credentials(deviceId: string): Promise<Array<{ id: string; transports: never[] }>> {
+    const ids = await this.store.indexMembers(devicePasskeysKey(deviceId));
+    const records = await Promise.all(ids.map((id) => this.store.getRecord(passkeyKey(id))));
+    return records
+      .filter((r): r is Fields => Boolean(r))
+      .map((r) => ({ id: r.id ?? '', transports: (r.transports ?? '').split(' ').filter(Boolean) as never[] }));
+  }
+}

@@ -1,0 +1,82 @@
+import type { Context } from 'koa';
+
+import { endSession, sessionUidsOf } from '../accounts/end-session.js';
+import { removeDevice } from '../accounts/remove-device.js';
+import { notFound } from '../errors/qrid-error.js';
+import { normalizeIp } from '../http/describe-client.js';
+import { readForm } from '../http/read-form.js';
+import type { Services } from '../services.js';
+import { deviceCookieName } from './device-session.js';
+import { requireDevice } from './require-device.js';
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The session a route names, only if it is the signed-in user's own. */
+async function ownSession(services: Services, ctx: Context, accountId: string): Promise<string> {
+  const uid = String(ctx.params.uid ?? '');
+  if (!ID.test(uid) || !(await sessionUidsOf(services.store, accountId)).includes(uid)) {
+    throw notFound('That session does not exist or has already ended.');
+  }
+  return uid;
+}
+
+/** POST /phone/sessions/:uid/end and /not-me — sign one browser session out. */
+export function endOneSession(services: Services, reason: 'user' | 'not_me') {
+  return async function end(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const { user, device } = await requireDevice(services, ctx, form.csrf);
+    const uid = await ownSession(services, ctx, user.id);
+    const record = await services.sessions.find(uid);
+    await endSession(services, uid, reason, { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+    if (reason === 'not_me') {
+      services.logger.warn(
+        { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record?.approvalId, approvedByDevice: record?.deviceId, reportedByDevice: device.id, requesterIp: record?.ip, ip: normalizeIp(ctx.ip) },
+        'approval.reported',
+      );
+    }
+    ctx.status = 303;
+    ctx.redirect(reason === 'not_me' ? '/phone?reported=1' : '/phone?ended=1');
+  };
+}
+
+/** POST /phone/sessions/end-all — sign out every browser session of this user. */
+export function endAllSessions(services: Services) {
+  return async function endAll(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const { user, device } = await requireDevice(services, ctx, form.csrf);
+    for (const uid of await sessionUidsOf(services.store, user.id)) {
+      await endSession(services, uid, 'user_all', { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+    }
+    ctx.status = 303;
+    ctx.redirect('/phone?ended=1');
+  };
+}
+
+/** POST /phone/devices/:id/remove — remove one of the user's devices (this one included). */
+export function removeOwnDevice(services: Services) {
+  return async function remove(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const { user, device: current } = await requireDevice(services, ctx, form.csrf);
+    const id = String(ctx.params.id ?? '');
+    const target = ID.test(id) ? await services.devices.find(id) : undefined;
+    if (!target || target.userId !== user.id) throw notFound('That device does not exist or was already removed.');
+    await removeDevice(services, target, { accountId: user.id, deviceId: current.id, ip: normalizeIp(ctx.ip) });
+    if (target.id === current.id) ctx.cookies.set(deviceCookieName(services.config), null, { path: '/' });
+    ctx.status = 303;
+    ctx.redirect(target.id === current.id ? '/phone' : '/phone?removed=1');
+  };
+}
+
+/** POST /phone/devices/:id/name — rename one of the user's devices. */
+export function renameOwnDevice(services: Services) {
+  return async function rename(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const { user } = await requireDevice(services, ctx, form.csrf);
+    const id = String(ctx.params.id ?? '');
+    const target = ID.test(id) ? await services.devices.find(id) : undefined;
+    if (!target || target.userId !== user.id) throw notFound('That device does not exist or was already removed.');
+    await services.devices.rename(target, String(form.name ?? ''));
+    ctx.status = 303;
+    ctx.redirect('/phone?renamed=1');
+  };
+}

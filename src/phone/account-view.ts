@@ -1,0 +1,59 @@
+import type { Device } from '../accounts/devices.js';
+import { sessionUidsOf } from '../accounts/end-session.js';
+import type { User } from '../accounts/users.js';
+import { accountSessionsKey } from '../adapters/oidc-adapter.js';
+import { approximateNetwork, describeUserAgent } from '../http/describe-client.js';
+import type { Services } from '../services.js';
+
+/** Sessions shown as recent approvals (with "This wasn't me") for this long. */
+const RECENT_MS = 24 * 60 * 60 * 1000;
+
+export interface SessionView {
+  uid: string;
+  apps: string;
+  browser: string;
+  os: string;
+  ip: string;
+  network: string;
+  started: string;
+  lastUsed: string;
+  approvedBy: string;
+  recent: boolean;
+}
+
+export function formatTime(ms: number): string {
+  return ms ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'unknown';
+}
+
+/** The user's live browser sessions, newest first; stale index entries are dropped on the way. */
+export async function sessionViews(services: Services, user: User, devices: Device[]): Promise<SessionView[]> {
+  const names = new Map(devices.map((d) => [d.id, d.name]));
+  const views: Array<SessionView & { at: number }> = [];
+  for (const uid of await sessionUidsOf(services.store, user.id)) {
+    const session = await services.provider.Session.findByUid(uid);
+    if (!session?.accountId) {
+      await services.store.removeFromIndex(accountSessionsKey(user.id), uid);
+      continue;
+    }
+    const record = await services.sessions.find(uid);
+    const clientNames = await Promise.all(
+      Object.keys(session.authorizations ?? {}).map(async (id) => (await services.provider.Client.find(id))?.clientName ?? id),
+    );
+    const { browser, os } = describeUserAgent(record?.userAgent);
+    const startedAt = record?.startedAt ?? (session.loginTs ?? 0) * 1000;
+    views.push({
+      uid,
+      apps: clientNames.join(', ') || 'no app yet',
+      browser,
+      os,
+      ip: record?.ip ?? 'unknown',
+      network: approximateNetwork(record?.ip),
+      started: formatTime(startedAt),
+      lastUsed: formatTime(record?.lastUsedAt ?? startedAt),
+      approvedBy: record?.deviceId ? (names.get(record.deviceId) ?? 'a removed device') : 'unknown device',
+      recent: Date.now() - startedAt < RECENT_MS,
+      at: startedAt,
+    });
+  }
+  return views.sort((a, b) => b.at - a.at);
+}

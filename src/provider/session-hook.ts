@@ -1,0 +1,47 @@
+import type { Context, Next } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import type { Services } from '../services.js';
+
+/** What the completion route passes along with the login result, for the session record. */
+export interface QridLoginDetails {
+  approvalId: string;
+  deviceId: string;
+  userAgent: string;
+  ip: string;
+}
+
+/**
+ * Runs inside oidc-provider after each authorization: records a new session (which device
+ * approved it, from which browser) once the provider has saved it, and marks existing
+ * sessions as used. Never fails the response it follows.
+ */
+export function recordSessions(services: Services) {
+  return async function sessionHook(ctx: Context, next: Next): Promise<void> {
+    await next();
+    const oidc = (ctx as unknown as KoaContextWithOIDC).oidc;
+    if (!oidc || (oidc.route !== 'resume' && oidc.route !== 'authorization')) return;
+    const session = oidc.session;
+    if (!session?.accountId || !session.uid) return;
+    try {
+      const details = (oidc.result as { qrid?: QridLoginDetails } | undefined)?.qrid;
+      if (oidc.route === 'resume' && oidc.result?.login && details) {
+        await services.sessions.save({
+          uid: session.uid,
+          accountId: session.accountId,
+          deviceId: details.deviceId,
+          approvalId: details.approvalId,
+          userAgent: details.userAgent,
+          ip: details.ip,
+          startedAt: Date.now(),
+          lastUsedAt: Date.now(),
+          amr: (session.amr as string[] | undefined) ?? [],
+        });
+      } else {
+        await services.sessions.touch(session.uid);
+      }
+    } catch (error) {
+      services.logger.warn({ err: error, sessionUid: session.uid }, 'could not record the session');
+    }
+  };
+}
