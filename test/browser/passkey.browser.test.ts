@@ -1,0 +1,90 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { launchChromium } from '../support/chromium.js';
+import { PHONE_UA } from '../support/phone.js';
+import { readQrFromPng } from '../support/read-qr.js';
+import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+
+/** A phone with a platform authenticator that verifies the user (Chromium's virtual one, via CDP). */
+async function phoneWithAuthenticator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PHONE_UA });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { context, page };
+}
+
+describe('passkeys in Chromium (virtual authenticator)', () => {
+  let qrid: RunningQrid;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    qrid = await startQrid({ development: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await qrid?.close();
+  });
+
+  it('enrolls a passkey and approves a QR login with a fresh user-verified assertion', async () => {
+    const { context: phoneContext, page: phone } = await phoneWithAuthenticator(browser);
+    const desktop = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    phone.on('pageerror', (e) => errors.push(e.message));
+    desktop.on('pageerror', (e) => errors.push(e.message));
+
+    const { token } = await qrid.qrid.services.enrollments.create('setup');
+    await phone.goto(`${qrid.issuer}/enroll/${token}`);
+    await phone.getByLabel('Username').fill('pat');
+    await phone.getByRole('button', { name: /Create administrator/ }).click();
+    await phone.waitForURL(/\/phone\?enrolled=1/);
+
+    await phone.getByRole('button', { name: 'Add a passkey' }).click();
+    await phone.waitForURL(/\/phone\?passkey=1/);
+    expect(await phone.locator('.notice').textContent()).toContain('Passkey added');
+    const user = await qrid.qrid.services.users.findByUsername('pat');
+    const [device] = await qrid.qrid.services.devices.listForUser(user!.id);
+    expect(await qrid.qrid.services.passkeys.hasPasskey(device!.id)).toBe(true);
+
+    await desktop.goto(`${qrid.issuer}/demo`);
+    await desktop.getByRole('button', { name: 'Sign in with qrid' }).click();
+    await desktop.waitForSelector('#qr-link svg');
+    const qrUrl = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+
+    await phone.goto(qrUrl);
+    expect(await phone.locator('#verify-note').textContent()).toContain('passkey');
+    // The session cookie alone is not enough any more: an Approve without an assertion is refused.
+    const csrf = await phone.locator('input[name="csrf"]').first().inputValue();
+    const bare = await phoneContext.request.post(qrUrl, {
+      form: { csrf, decision: 'approve' },
+      headers: { Origin: qrid.issuer, 'Sec-Fetch-Site': 'same-origin' },
+    });
+    expect(bare.status()).toBe(403);
+    expect(await bare.text()).toContain('needs your passkey');
+
+    await phone.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('Approved');
+
+    await desktop.waitForURL(/\/interaction\/[^/]+$/, { timeout: 10_000 });
+    await desktop.getByRole('button', { name: 'Allow' }).click();
+    await desktop.waitForURL(`${qrid.issuer}/demo`);
+    const claims = JSON.parse((await desktop.locator('#claims').textContent()) as string) as { amr: string[]; acr: string };
+    expect(claims.acr).toBe('urn:qrid:acr:passkey');
+    expect(claims.amr[0]).toBe('mca');
+    expect(claims.amr).toContain('mfa');
+    expect(['hwk', 'swk']).toContain(claims.amr[2]);
+    expect(errors).toEqual([]);
+  });
+});
