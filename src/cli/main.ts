@@ -7,13 +7,19 @@ import { createLogger } from '../logging/logger.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { CliError, needsSharedStore } from './cli-error.js';
-import { invite, usersAdd, usersList } from './users-commands.js';
+import { approveWithCompanion, defaultKeyFile, enrollCompanion } from './companion-commands.js';
+import { invite, userLifecycle, usersAdd, usersList } from './users-commands.js';
 
 const USAGE = `usage:
   qrid users add <username> [--name NAME] [--email EMAIL] [--admin] [--json]
   qrid users list [--json]
+  qrid users disable <username>      ends their sessions, removes their devices
+  qrid users enable <username>
+  qrid users remove <username>       all of disable, then deletes the account
   qrid invite <username> [--json]
   qrid clients check
+  qrid enroll <enrollment-link> [--name NAME] [--key FILE]     this terminal becomes a device (companion)
+  qrid approve <qr-link> [--deny] [--yes] [--json] [--key FILE]
 
 Settings come from the same environment as the server: QRID_CONFIG, QRID_STORE, REDIS_URL, QRID_ISSUER.`;
 
@@ -26,6 +32,9 @@ async function run(argv: string[]): Promise<void> {
       email: { type: 'string' },
       admin: { type: 'boolean' },
       json: { type: 'boolean' },
+      deny: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -34,8 +43,13 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const config = loadConfig();
   const io = { out: (text: string) => process.stdout.write(`${text}\n`) };
+  // The companion talks to a qrid server over HTTP; it needs no configuration or store.
+  const keyFile = values.key ?? defaultKeyFile();
+  if (command === 'enroll' && sub) return enrollCompanion(io, { url: sub, keyFile, name: values.name });
+  if (command === 'approve' && sub) return approveWithCompanion(io, { url: sub, keyFile, deny: values.deny, yes: values.yes, json: values.json });
+
+  const config = loadConfig();
 
   if (command === 'clients' && sub === 'check') {
     io.out(`Configuration is valid. ${config.clients.length} client(s):`);
@@ -49,6 +63,9 @@ async function run(argv: string[]): Promise<void> {
   }
   if (command === 'users' && sub === 'list') {
     return withStore(config, 'users list', (store) => usersList(store, io, values));
+  }
+  if (command === 'users' && (sub === 'disable' || sub === 'enable' || sub === 'remove') && arg) {
+    return withStore(config, `users ${sub}`, (store) => userLifecycle(config, store, io, sub, arg));
   }
   if (command === 'invite' && sub) {
     return withStore(config, 'invite', (store) => invite(config, store, io, { username: sub, json: values.json }));

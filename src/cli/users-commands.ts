@@ -1,4 +1,8 @@
 import { Enrollments } from '../accounts/enrollments.js';
+import { disableUser, enableUser, removeUser } from '../accounts/user-lifecycle.js';
+import { buildApp } from '../app.js';
+import { createLogger } from '../logging/logger.js';
+import { Metrics } from '../observability/metrics.js';
 import { Users } from '../accounts/users.js';
 import type { Config } from '../config/schema.js';
 import { QridError } from '../errors/qrid-error.js';
@@ -56,6 +60,26 @@ export async function usersList(store: Store, io: Output, args: { json?: boolean
   }
   if (!users.length) io.out('No users yet.');
   for (const u of users) io.out(`${u.username}\t${u.name}\t${u.email || '-'}${u.admin ? '\tadmin' : ''}${u.disabled ? '\tdisabled' : ''}`);
+}
+
+/**
+ * `qrid users disable|enable|remove <username>`. Ending sessions sends back-channel logout, so
+ * this builds qrid's services (provider included) on the shared store, without listening.
+ */
+export async function userLifecycle(config: Config, store: Store, io: Output, action: 'disable' | 'enable' | 'remove', username: string): Promise<void> {
+  const { services } = await buildApp(config, { store, logger: createLogger('silent'), metrics: new Metrics({ defaultMetrics: false }) });
+  const user = await services.users.findByUsername(username);
+  if (!user) throw new CliError(`No user named "${username}".`);
+  if (action === 'disable') await disableUser(services, user);
+  else if (action === 'enable') await enableUser(services, user);
+  else await removeUser(services, user);
+  io.out(
+    action === 'disable'
+      ? `Disabled ${user.username}: their sessions are ended and devices removed.`
+      : action === 'enable'
+        ? `Enabled ${user.username}. Give them a new enrollment link: qrid invite ${user.username}`
+        : `Removed ${user.username}, their sessions and devices.`,
+  );
 }
 
 async function inviteUrl(config: Config, store: Store, userId: string): Promise<string> {

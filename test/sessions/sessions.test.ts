@@ -162,7 +162,7 @@ describe('sessions on the phone', () => {
     const { rp, desktop, tokens } = await signIn(phone);
     const firstAuthTime = decodeJwt(tokens.id_token as string).auth_time as number;
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
       const again = new RelyingParty(rp);
       const page = await desktop.follow(await desktop.get(await again.authorizationUrl(extra)));
       expect(page.status).toBe(200); // the QR page again, not a silent code

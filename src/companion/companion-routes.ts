@@ -1,0 +1,69 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+
+import { QridError } from '../errors/qrid-error.js';
+import { normalizeIp } from '../http/describe-client.js';
+import { readJson } from '../http/read-json.js';
+import { approvalDetails } from '../phone/approval-details.js';
+import { ACR_DEVICE_KEY, AMR_DEVICE_KEY } from '../provider/assurance.js';
+import type { Services } from '../services.js';
+import { verifyDeviceJws } from './verify-device-jws.js';
+
+/**
+ * The companion API for native apps and terminals (tiqr/SQRL style): a device enrolls with an
+ * ES256 public key and then inspects, approves or denies QR logins with signed requests.
+ */
+export function companionRoutes(services: Services, router: Router): void {
+  router.post('/api/companion/enroll', enroll(services));
+  router.post('/api/companion/approvals', decide(services));
+}
+
+function enroll(services: Services) {
+  return async function companionEnroll(ctx: Context): Promise<void> {
+    ctx.request.headers.accept = 'application/json';
+    await services.limiter.hit('enroll', normalizeIp(ctx.ip), services.config.rate_limits.enrollment_per_ip);
+    const body = (await readJson(ctx)) as { token?: unknown; device_name?: unknown; public_key?: unknown };
+    const token = typeof body?.token === 'string' && /^[\w-]{22}$/.test(body.token) ? body.token : undefined;
+    if (!token) throw new QridError(400, 'invalid_request', 'token must be the enrollment link token.');
+    const key = body.public_key as Record<string, unknown> | undefined;
+    if (!key || key.kty !== 'EC' || key.crv !== 'P-256' || typeof key.x !== 'string' || typeof key.y !== 'string' || 'd' in key) {
+      throw new QridError(400, 'invalid_public_key', 'public_key must be a public EC P-256 JWK (kty, crv, x, y; no private part).');
+    }
+    const peeked = await services.enrollments.peek(token);
+    if (peeked.kind !== 'invite') throw new QridError(400, 'invalid_request', 'Enroll the first administrator in a browser; companions use invite links.');
+    const user = await services.users.findActive(peeked.userId);
+    if (!user) throw new QridError(403, 'user_disabled', 'This account is disabled or was removed.');
+    const enrollment = await services.enrollments.redeem(token);
+    const name = typeof body.device_name === 'string' ? body.device_name : 'Companion';
+    const publicJwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
+    const { device } = await services.devices.create(enrollment.userId, name, publicJwk);
+    services.logger.info({ event: 'device.enrolled', accountId: user.id, deviceId: device.id, kind: 'companion', ip: normalizeIp(ctx.ip) }, 'device.enrolled');
+    ctx.status = 201;
+    ctx.body = { device_id: device.id, username: user.username, issuer: services.config.issuer };
+  };
+}
+
+function decide(services: Services) {
+  return async function companionDecide(ctx: Context): Promise<void> {
+    ctx.request.headers.accept = 'application/json';
+    await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
+    const body = (await readJson(ctx)) as { jws?: unknown };
+    const request = await verifyDeviceJws(services, body?.jws);
+    const { device } = request;
+    if (request.action === 'inspect') {
+      const approval = await services.approvals.claimHandle(request.handle, device.id);
+      ctx.body = { state: approval.state, ...(await approvalDetails(services, approval)) };
+      return;
+    }
+    const approval = await services.approvals.decideByHandle(request.handle, {
+      decision: request.action === 'approve' ? 'approve' : 'deny',
+      deviceId: device.id,
+      // The account is the key's owner; nothing in the request can name another.
+      accountId: device.userId,
+      amr: AMR_DEVICE_KEY,
+      acr: ACR_DEVICE_KEY,
+      ip: normalizeIp(ctx.ip),
+    });
+    ctx.body = { state: approval.state };
+  };
+}

@@ -1,0 +1,59 @@
+import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+
+import type { Device } from '../accounts/devices.js';
+import { QridError } from '../errors/qrid-error.js';
+import type { Services } from '../services.js';
+
+/**
+ * A companion's signed request: a JWS (ES256) by the device's registered key over the handle,
+ * the action, a timestamp and a nonce. No bearer secret crosses the wire; a captured request
+ * is useless twice (the nonce is remembered) and useless late (iat within a minute).
+ */
+export const COMPANION_JWS_TYPE = 'qrid-approval+jwt';
+const MAX_AGE_SECONDS = 60;
+
+export interface CompanionRequest {
+  device: Device;
+  handle: string;
+  action: 'inspect' | 'approve' | 'deny';
+}
+
+const refused = (code: string, message: string) => new QridError(401, code, message);
+
+export async function verifyDeviceJws(services: Services, jws: unknown): Promise<CompanionRequest> {
+  if (typeof jws !== 'string' || jws.length > 4096 || jws.split('.').length !== 3) {
+    throw refused('invalid_request_signature', 'Send {"jws": "<compact JWS>"} signed by your device key.');
+  }
+  let kid: unknown;
+  try {
+    ({ kid } = decodeProtectedHeader(jws));
+  } catch {
+    throw refused('invalid_request_signature', 'The JWS header cannot be read.');
+  }
+  const device = typeof kid === 'string' && /^[\w-]{1,64}$/.test(kid) ? await services.devices.find(kid) : undefined;
+  if (!device?.publicKeyJwk) throw refused('unknown_device', 'No device with a registered key has this id.');
+  const user = await services.users.findActive(device.userId);
+  if (!user) throw refused('unknown_device', 'This device belongs to a disabled or removed account.');
+
+  let payload;
+  try {
+    const key = await importJWK(JSON.parse(device.publicKeyJwk) as JWK, 'ES256');
+    ({ payload } = await jwtVerify(jws, key, {
+      algorithms: ['ES256'],
+      typ: COMPANION_JWS_TYPE,
+      audience: services.config.issuer,
+      maxTokenAge: MAX_AGE_SECONDS,
+      clockTolerance: 30,
+      requiredClaims: ['iat', 'nonce'],
+    }));
+  } catch (error) {
+    throw refused('invalid_request_signature', `The signature or its claims are not valid (${error instanceof Error ? error.message : 'unknown'}).`);
+  }
+  const { handle, action, nonce } = payload as { handle?: unknown; action?: unknown; nonce?: unknown };
+  if (typeof handle !== 'string' || !/^[\w-]{22}$/.test(handle)) throw refused('invalid_request', 'The payload must name the QR handle.');
+  if (action !== 'inspect' && action !== 'approve' && action !== 'deny') throw refused('invalid_request', 'action must be inspect, approve or deny.');
+  if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters.');
+  const fresh = await services.store.putRecordIfAbsent(`companion-nonce:${device.id}:${nonce}`, { at: String(Date.now()) }, MAX_AGE_SECONDS * 3);
+  if (!fresh) throw refused('replayed_request', 'This signed request was already used.');
+  return { device, handle, action };
+}
