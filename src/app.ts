@@ -9,6 +9,7 @@ import { SessionRecords } from './accounts/session-records.js';
 import { Users } from './accounts/users.js';
 import { ApprovalEngine } from './approvals/approval-engine.js';
 import type { Config } from './config/schema.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { companionRoutes } from './companion/companion-routes.js';
 import { demoRoutes } from './demo/demo-rp.js';
 import { errorHandler, respondWithError } from './errors/error-handler.js';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   interactionRoutes(services, router);
   phoneRoutes(services, router);
   companionRoutes(services, router);
+  adminRoutes(services, router);
   app.use(router.routes());
   if (config.development) app.use(demoRoutes(services).routes());
 

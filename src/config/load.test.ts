@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     expect(config.development).toBe(false);
     expect(config.issuer).toBe('https://id.example.com');
     expect(config.store.kind).toBe('redis');
-    expect(config.clients).toHaveLength(1);
+    expect(config.clients.map((c) => c.client_id)).toEqual(["grafana", "qrid-admin"]);
     expect(config.clients[0]).toMatchObject({ client_id: 'grafana', client_secret: 's'.repeat(40), first_party: true });
   });
 

@@ -17,6 +17,8 @@ export interface LoadOptions {
 }
 
 export const DEMO_CLIENT_ID = 'qrid-demo';
+/** qrid's own admin console signs its administrators in through qrid, like any app. */
+export const ADMIN_CLIENT_ID = 'qrid-admin';
 
 /**
  * Reads the YAML file named by QRID_CONFIG (if any), applies the environment, validates the
@@ -91,6 +93,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
       post_logout_redirect_uris: [`${issuer}/demo`],
       first_party: false,
       refresh_tokens: true,
+    });
+  }
+
+  if (!clients.some((c) => c.client_id === ADMIN_CLIENT_ID)) {
+    clients.push({
+      client_id: ADMIN_CLIENT_ID,
+      client_secret: createHmac('sha256', keys[0] as string).update('qrid-admin-client-secret').digest('base64url'),
+      client_name: 'qrid admin',
+      redirect_uris: [`${issuer}/admin/callback`],
+      post_logout_redirect_uris: [`${issuer}/admin`],
+      first_party: true,
+      refresh_tokens: false,
     });
   }
 

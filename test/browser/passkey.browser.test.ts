@@ -28,6 +28,7 @@ async function phoneWithAuthenticator(browser: Browser): Promise<{ context: Brow
 describe('passkeys in Chromium (virtual authenticator)', () => {
   let qrid: RunningQrid;
   let browser: Browser;
+  let enrolledPhone: Page | undefined;
 
   beforeAll(async () => {
     qrid = await startQrid({ development: true });
@@ -86,5 +87,38 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     expect(claims.amr).toContain('mfa');
     expect(['hwk', 'swk']).toContain(claims.amr[2]);
     expect(errors).toEqual([]);
+    enrolledPhone = phone;
+  });
+
+  it('a verified phone signs in another phone by showing a one-time QR', async () => {
+    const phone = enrolledPhone as Page;
+    await phone.goto(`${qrid.issuer}/phone`);
+    await phone.getByRole('button', { name: 'Sign in another device' }).click();
+    await phone.waitForSelector('#link-qr svg');
+    const linkUrl = readQrFromPng(await phone.locator('#link-qr').screenshot());
+    expect(linkUrl).toMatch(new RegExp(`^${qrid.issuer}/enroll/[\\w-]{22}$`));
+
+    const second = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, userAgent: PHONE_UA })).newPage();
+    await second.goto(linkUrl);
+    expect(await second.getByRole('heading', { level: 1 }).textContent()).toContain('Sign in this device as pat');
+    await second.getByRole('button', { name: 'Enroll this device' }).click();
+    await second.waitForURL(/\/phone\?enrolled=1/);
+    expect(await second.getByRole('heading', { level: 1 }).textContent()).toContain('Signed in as');
+    // Single use: the same QR does nothing for a third device.
+    const third = await (await browser.newContext()).newPage();
+    const response = await third.goto(linkUrl);
+    expect(response?.status()).toBe(409);
+  });
+
+  it('will not show a link QR without a fresh passkey assertion', async () => {
+    const phone = enrolledPhone as Page;
+    await phone.goto(`${qrid.issuer}/phone`);
+    const csrf = await phone.locator('input[name="csrf"]').first().inputValue();
+    const bare = await phone.context().request.post(`${qrid.issuer}/phone/link`, {
+      form: { csrf, assertion: '' },
+      headers: { Origin: qrid.issuer, 'Sec-Fetch-Site': 'same-origin' },
+    });
+    expect(bare.status()).toBe(400);
+    expect(await bare.text()).not.toContain('/enroll/');
   });
 });
