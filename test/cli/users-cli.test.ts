@@ -87,6 +87,26 @@ describe('qrid CLI', () => {
     expect(bad.stderr).toContain('A username is');
   });
 
+  it('disables, enables and removes users on the shared store', async () => {
+    const added = JSON.parse((await cli(['users', 'add', 'temp', '--json'])).stdout) as { id: string; enrollUrl: string };
+    const phone = new BrowserClient(qrid.issuer, PHONE_UA);
+    const path = new URL(added.enrollUrl).pathname;
+    await phone.postForm(path, { csrf: field((await phone.get(path)).text, 'csrf'), device_name: 'p' });
+    expect((await phone.get('/phone')).text).toContain('Signed in as temp');
+
+    const disabled = await cli(['users', 'disable', 'temp']);
+    expect(disabled.stdout).toContain('Disabled temp');
+    expect((await phone.get('/phone')).text).toContain('not signed in');
+    expect((await cli(['users', 'list'])).stdout).toMatch(/temp\t.*disabled/);
+    expect((await cli(['invite', 'temp'])).stderr).toContain('disabled');
+
+    expect((await cli(['users', 'enable', 'temp'])).stdout).toContain('Enabled temp');
+    expect((await cli(['invite', 'temp', '--json'])).code).toBe(0);
+    expect((await cli(['users', 'remove', 'temp'])).stdout).toContain('Removed temp');
+    expect(await qrid.qrid.services.users.find(added.id)).toBeUndefined();
+    expect((await cli(['users', 'remove', 'temp'])).stderr).toContain('No user named');
+  });
+
   it('says clearly why it cannot work with the in-memory store', async () => {
     const memory = await cli(['users', 'add', 'dave'], { QRID_CONFIG: '', QRID_STORE: 'memory', QRID_DATA_DIR: dir });
     expect(memory.code).toBe(2);
