@@ -15,6 +15,7 @@ import { demoRoutes } from './demo/demo-rp.js';
 import { errorHandler, respondWithError } from './errors/error-handler.js';
 import { notFound } from './errors/qrid-error.js';
 import { Csrf } from './http/csrf.js';
+import { approximateNetwork } from './http/describe-client.js';
 import { requestLog } from './http/request-log.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -72,7 +73,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     users,
     views,
     logger,
-    approvals: new ApprovalEngine(store, { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds }, logger),
+    approvals: new ApprovalEngine(
+      store,
+      { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds },
+      logger,
+      Date.now,
+      config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
+    ),
     devices: new Devices(store, config.enrollment.device_session_days),
     enrollments: new Enrollments(store, config.enrollment.link_seconds),
     csrf: new Csrf(config.cookie_keys),

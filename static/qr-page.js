@@ -102,6 +102,13 @@
   // Event stream, with long-poll when EventSource is missing or keeps failing.
   let failures = 0;
   function onStatus(data) {
+    const match = $('match');
+    if (data.state === 'scanned' && data.number) {
+      $('match-number').textContent = String(data.number);
+      match.hidden = false;
+    } else if (data.state !== 'scanned') {
+      match.hidden = true;
+    }
     if (data.handleExpiresAt && data.state === 'waiting') handleExpiresAt = data.handleExpiresAt;
     if (data.decideBy) decideBy = data.decideBy;
     setState(data.state);

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+
 import type { Logger } from '../logging/logger.js';
 import { formatTypedCode, hashSecret, randomToken, typedCode } from '../security/tokens.js';
 import type { Fields, Store } from '../store/store.js';
@@ -33,7 +35,12 @@ export interface Decision {
   amr: string[];
   acr: string;
   ip: string;
+  /** The number the person picked on the phone, when number matching applies. */
+  pickedNumber?: number;
 }
+
+/** Decides whether the phone's network differs enough from the browser's to need number matching. */
+export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
 
 const approvalKey = (id: string) => `approval:${id}`;
 const approvalOfKey = (uid: string) => `approval-of:${uid}`;
@@ -54,6 +61,7 @@ export class ApprovalEngine {
     private readonly timings: ApprovalTimings,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly networksDiffer: NetworkRule = () => false,
   ) {}
 
   async get(id: string): Promise<Approval | undefined> {
@@ -87,6 +95,8 @@ export class ApprovalEngine {
       decideBy: 0,
       accountId: '',
       freshRequired: Boolean(input.freshRequired),
+      matchNumber: 0,
+      numberRequired: false,
       amr: [],
       acr: '',
       decidedAt: 0,
@@ -134,7 +144,16 @@ export class ApprovalEngine {
     );
     const patched = await this.store.patchRecord(
       approvalKey(id),
-      { state: 'waiting', handleHash, handleExpiresAt: String(handleExpiresAt), typedCodeHash, deviceId: '', decideBy: '0' },
+      {
+        state: 'waiting',
+        handleHash,
+        handleExpiresAt: String(handleExpiresAt),
+        typedCodeHash,
+        deviceId: '',
+        decideBy: '0',
+        matchNumber: String(randomInt(10, 100)),
+        numberRequired: '',
+      },
       { ifMatch: { state: current.state, handleHash: current.handleHash, deviceId: current.deviceId } },
     );
     if (!patched) {
@@ -160,13 +179,18 @@ export class ApprovalEngine {
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
-  async claimHandle(handle: string, deviceId: string): Promise<Approval> {
+  async claimHandle(handle: string, deviceId: string, deviceIp = ''): Promise<Approval> {
     const approval = await this.lookupHandle(handle);
-    return this.#claim(approval, deviceId);
+    return this.#claim(approval, deviceId, deviceIp);
+  }
+
+  /** Whether a phone at `deviceIp` must match the number (read-only; the phone page uses it). */
+  numberMatchingApplies(approval: Approval, deviceIp: string): boolean {
+    return approval.numberRequired || this.networksDiffer(approval.requesterIp, deviceIp);
   }
 
   /** The typed fallback: single use, then the same binding as a scan. */
-  async claimTypedCode(code: string, deviceId: string): Promise<Approval> {
+  async claimTypedCode(code: string, deviceId: string, deviceIp = ''): Promise<Approval> {
     const codeHash = hashSecret(code);
     const used = await this.store.patchRecord(typedKey(codeHash), { usedAt: String(this.now()) }, { ifMatch: { usedAt: '' } });
     if (!used) {
@@ -174,7 +198,7 @@ export class ApprovalEngine {
       throw record ? approvalErrors.usedQr() : approvalErrors.wrongCode();
     }
     const approval = await this.#currentFor(used, used.handleHash ?? '');
-    return this.#claim(approval, deviceId);
+    return this.#claim(approval, deviceId, deviceIp);
   }
 
   /** Approve or deny through the QR handle itself (single use). */
@@ -189,7 +213,7 @@ export class ApprovalEngine {
       throw record ? approvalErrors.usedQr() : approvalErrors.unknownQr();
     }
     const approval = await this.#currentFor(used, handleHash);
-    const claimed = approval.deviceId ? approval : await this.#claim(approval, decision.deviceId);
+    const claimed = approval.deviceId ? approval : await this.#claim(approval, decision.deviceId, decision.ip);
     return this.#decide(claimed, decision);
   }
 
@@ -237,14 +261,20 @@ export class ApprovalEngine {
     return approval;
   }
 
-  async #claim(approval: Approval, deviceId: string): Promise<Approval> {
+  async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {
     if (approval.deviceId) {
       if (approval.deviceId !== deviceId) throw approvalErrors.claimedElsewhere();
       return approval;
     }
+    const numberRequired = this.networksDiffer(approval.requesterIp, deviceIp);
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
-      { state: 'scanned', deviceId, decideBy: String(Math.min(this.now() + this.timings.decisionSeconds * 1000, approval.expiresAt)) },
+      {
+        state: 'scanned',
+        deviceId,
+        decideBy: String(Math.min(this.now() + this.timings.decisionSeconds * 1000, approval.expiresAt)),
+        numberRequired: numberRequired ? '1' : '',
+      },
       { ifMatch: { state: 'waiting', deviceId: '', handleHash: approval.handleHash } },
     );
     if (!patched) {
@@ -254,7 +284,7 @@ export class ApprovalEngine {
       throw approvalErrors.notPending();
     }
     const claimed = fromFields(patched);
-    this.#audit('approval.scanned', claimed);
+    this.#audit('approval.scanned', claimed, { deviceIp, numberMatching: numberRequired });
     await this.#publish(claimed);
     return claimed;
   }
@@ -265,11 +295,13 @@ export class ApprovalEngine {
     if (approval.state !== 'scanned') throw approvalErrors.notPending();
     if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
     if (approval.decideBy <= now) throw approvalErrors.expired();
-    const state: ApprovalState = decision.decision === 'approve' ? 'approved' : 'denied';
+    // Number matching: a wrong pick is what a relayed QR looks like, so it denies the login.
+    const wrongNumber = decision.decision === 'approve' && approval.numberRequired && decision.pickedNumber !== approval.matchNumber;
+    const state: ApprovalState = decision.decision === 'approve' && !wrongNumber ? 'approved' : 'denied';
     const fields: Fields =
       state === 'approved'
         ? { state, accountId: decision.accountId, amr: decision.amr.join(' '), acr: decision.acr, decidedAt: String(now) }
-        : { state, decidedAt: String(now) };
+        : { state, decidedAt: String(now), accountId: decision.accountId };
     const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
       ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
     });
@@ -278,8 +310,10 @@ export class ApprovalEngine {
     this.#audit(state === 'approved' ? 'approval.approved' : 'approval.denied', decided, {
       accountId: decision.accountId,
       deviceIp: decision.ip,
+      ...(wrongNumber ? { reason: 'number_mismatch' } : {}),
     });
     await this.#publish(decided);
+    if (wrongNumber) throw approvalErrors.wrongNumber();
     return decided;
   }
 

@@ -26,6 +26,10 @@ export const approvalErrors = {
     new QridError(409, 'approval_not_pending', 'This sign-in request was already answered or has ended.', {
       title: 'Request already answered',
     }),
+  wrongNumber: () =>
+    new QridError(403, 'number_mismatch', 'That was not the number on the computer, so the sign-in was denied. If you did not start it yourself, someone may have sent you their QR code: do not approve it.', {
+      title: 'Sign-in denied',
+    }),
   expired: () =>
     new QridError(410, 'approval_expired', 'This sign-in request has expired. Start again on the computer.', {
       title: 'Request expired',

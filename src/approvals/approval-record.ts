@@ -27,6 +27,10 @@ export interface Approval {
   accountId: string;
   /** The RP asked for a fresh authentication (prompt=login, max_age): the phone must verify. */
   freshRequired: boolean;
+  /** Number shown by the waiting browser for number matching (per QR). */
+  matchNumber: number;
+  /** Set at scan when the phone's network differs from the browser's: the phone must pick the number. */
+  numberRequired: boolean;
   amr: string[];
   acr: string;
   decidedAt: number;
@@ -36,6 +40,8 @@ export interface PublicStatus {
   state: ApprovalState;
   handleExpiresAt?: number;
   decideBy?: number;
+  /** Only while scanned and number matching applies: the number to pick on the phone. */
+  number?: number;
 }
 
 export function publicStatus(approval: Approval | undefined, now = Date.now()): PublicStatus {
@@ -43,7 +49,10 @@ export function publicStatus(approval: Approval | undefined, now = Date.now()): 
   const state = effectiveState(approval, now);
   const status: PublicStatus = { state };
   if (state === 'waiting') status.handleExpiresAt = approval.handleExpiresAt;
-  if (state === 'scanned') status.decideBy = approval.decideBy;
+  if (state === 'scanned') {
+    status.decideBy = approval.decideBy;
+    if (approval.numberRequired) status.number = approval.matchNumber;
+  }
   return status;
 }
 
@@ -69,6 +78,8 @@ export function toFields(a: Approval): Fields {
     decideBy: String(a.decideBy),
     accountId: a.accountId,
     freshRequired: a.freshRequired ? '1' : '',
+    matchNumber: String(a.matchNumber),
+    numberRequired: a.numberRequired ? '1' : '',
     amr: a.amr.join(' '),
     acr: a.acr,
     decidedAt: String(a.decidedAt),
@@ -93,6 +104,8 @@ export function fromFields(f: Fields): Approval {
     decideBy: num('decideBy'),
     accountId: f.accountId ?? '',
     freshRequired: f.freshRequired === '1',
+    matchNumber: Number(f.matchNumber ?? 0),
+    numberRequired: f.numberRequired === '1',
     amr: (f.amr ?? '').split(' ').filter(Boolean),
     acr: f.acr ?? '',
     decidedAt: num('decidedAt'),

@@ -43,7 +43,7 @@ export async function enrollCompanion(io: Output, args: { url: string; keyFile: 
 
 export async function approveWithCompanion(
   io: Output,
-  args: { url: string; keyFile: string; deny?: boolean; yes?: boolean; json?: boolean },
+  args: { url: string; keyFile: string; deny?: boolean; yes?: boolean; json?: boolean; number?: string },
 ): Promise<void> {
   let key: KeyFile;
   try {
@@ -56,24 +56,40 @@ export async function approveWithCompanion(
     throw new CliError(`This QR code is for ${qr.origin}, but this device is enrolled at ${key.issuer}. Refusing to answer it.`);
   }
   const endpoint = `${qr.origin}/api/companion/approvals`;
-  const details = (await post(endpoint, { jws: await sign(key, qr.secret, 'inspect') })).body as Record<string, string>;
+  const details = (await post(endpoint, { jws: await sign(key, qr.secret, 'inspect') })).body as Record<string, string> & {
+    number_required?: boolean;
+    choices?: number[];
+  };
   const summary = `Sign in to ${details.clientName} as ${key.username}, from ${details.browser} on ${details.os} at ${details.ip} (${details.network}), requested ${details.age}`;
   let decision: 'approve' | 'deny' = args.deny ? 'deny' : 'approve';
   if (!args.json) io.out(summary);
-  if (decision === 'approve' && !args.yes) {
-    if (!process.stdin.isTTY) throw new CliError('Not approving without a person to confirm: run in a terminal, or pass --yes.');
+  let number: number | undefined = args.number ? Number(args.number) : undefined;
+  if (decision === 'approve' && details.number_required && !args.json) {
+    io.out(`WARNING: this request comes from a different network than this device (${details.network}).`);
+  }
+  if (decision === 'approve' && (!args.yes || (details.number_required && number === undefined))) {
+    if (!process.stdin.isTTY) {
+      throw new CliError(
+        details.number_required && args.yes
+          ? 'This approval needs the number shown on the computer: pass --number N.'
+          : 'Not approving without a person to confirm: run in a terminal, or pass --yes.',
+      );
+    }
     const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question('Approve? Only if this is you, on a computer in front of you. [y/N] ');
+    if (details.number_required && number === undefined) {
+      number = Number((await rl.question(`Which number does the computer show? (${(details.choices ?? []).join(' / ')}) `)).trim());
+    }
+    const answer = args.yes ? 'y' : await rl.question('Approve? Only if this is you, on a computer in front of you. [y/N] ');
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) decision = 'deny';
   }
-  const result = (await post(endpoint, { jws: await sign(key, qr.secret, decision) })).body as { state: string };
+  const result = (await post(endpoint, { jws: await sign(key, qr.secret, decision, number) })).body as { state: string };
   if (args.json) io.out(JSON.stringify({ ...details, state: result.state }));
   else io.out(result.state === 'approved' ? 'Approved.' : 'Denied.');
 }
 
-async function sign(key: KeyFile, handle: string, action: string): Promise<string> {
-  return new SignJWT({ handle, action, nonce: randomBytes(16).toString('base64url') })
+async function sign(key: KeyFile, handle: string, action: string, number?: number): Promise<string> {
+  return new SignJWT({ handle, action, nonce: randomBytes(16).toString('base64url'), ...(number !== undefined ? { number } : {}) })
     .setProtectedHeader({ alg: 'ES256', kid: key.deviceId, typ: COMPANION_JWS_TYPE })
     .setIssuedAt()
     .setAudience(key.issuer)

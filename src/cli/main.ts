@@ -19,7 +19,7 @@ const USAGE = `usage:
   qrid invite <username> [--json]
   qrid clients check
   qrid enroll <enrollment-link> [--name NAME] [--key FILE]     this terminal becomes a device (companion)
-  qrid approve <qr-link> [--deny] [--yes] [--json] [--key FILE]
+  qrid approve <qr-link> [--deny] [--yes] [--number N] [--json] [--key FILE]
 
 Settings come from the same environment as the server: QRID_CONFIG, QRID_STORE, REDIS_URL, QRID_ISSUER.`;
 
@@ -35,6 +35,7 @@ async function run(argv: string[]): Promise<void> {
       deny: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       key: { type: 'string' },
+      number: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,7 +48,7 @@ async function run(argv: string[]): Promise<void> {
   // The companion talks to a qrid server over HTTP; it needs no configuration or store.
   const keyFile = values.key ?? defaultKeyFile();
   if (command === 'enroll' && sub) return enrollCompanion(io, { url: sub, keyFile, name: values.name });
-  if (command === 'approve' && sub) return approveWithCompanion(io, { url: sub, keyFile, deny: values.deny, yes: values.yes, json: values.json });
+  if (command === 'approve' && sub) return approveWithCompanion(io, { url: sub, keyFile, deny: values.deny, yes: values.yes, json: values.json, number: values.number });
 
   const config = loadConfig();
 

@@ -5,6 +5,7 @@ import { QridError } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
 import { readJson } from '../http/read-json.js';
 import { approvalDetails } from '../phone/approval-details.js';
+import { numberChoices } from '../phone/number-choices.js';
 import { ACR_DEVICE_KEY, AMR_DEVICE_KEY } from '../provider/assurance.js';
 import type { Services } from '../services.js';
 import { verifyDeviceJws } from './verify-device-jws.js';
@@ -51,8 +52,13 @@ function decide(services: Services) {
     const request = await verifyDeviceJws(services, body?.jws);
     const { device } = request;
     if (request.action === 'inspect') {
-      const approval = await services.approvals.claimHandle(request.handle, device.id);
-      ctx.body = { state: approval.state, ...(await approvalDetails(services, approval)) };
+      const approval = await services.approvals.claimHandle(request.handle, device.id, normalizeIp(ctx.ip));
+      ctx.body = {
+        state: approval.state,
+        ...(await approvalDetails(services, approval)),
+        number_required: approval.numberRequired,
+        ...(approval.numberRequired ? { choices: numberChoices(approval) } : {}),
+      };
       return;
     }
     const approval = await services.approvals.decideByHandle(request.handle, {
@@ -63,6 +69,7 @@ function decide(services: Services) {
       amr: AMR_DEVICE_KEY,
       acr: ACR_DEVICE_KEY,
       ip: normalizeIp(ctx.ip),
+      pickedNumber: request.number,
     });
     ctx.body = { state: approval.state };
   };

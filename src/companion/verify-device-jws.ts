@@ -16,6 +16,8 @@ export interface CompanionRequest {
   device: Device;
   handle: string;
   action: 'inspect' | 'approve' | 'deny';
+  /** The number picked for number matching, when the computer showed one. */
+  number?: number;
 }
 
 const refused = (code: string, message: string) => new QridError(401, code, message);
@@ -49,11 +51,11 @@ export async function verifyDeviceJws(services: Services, jws: unknown): Promise
   } catch (error) {
     throw refused('invalid_request_signature', `The signature or its claims are not valid (${error instanceof Error ? error.message : 'unknown'}).`);
   }
-  const { handle, action, nonce } = payload as { handle?: unknown; action?: unknown; nonce?: unknown };
+  const { handle, action, nonce, number } = payload as { handle?: unknown; action?: unknown; nonce?: unknown; number?: unknown };
   if (typeof handle !== 'string' || !/^[\w-]{22}$/.test(handle)) throw refused('invalid_request', 'The payload must name the QR handle.');
   if (action !== 'inspect' && action !== 'approve' && action !== 'deny') throw refused('invalid_request', 'action must be inspect, approve or deny.');
   if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters.');
   const fresh = await services.store.putRecordIfAbsent(`companion-nonce:${device.id}:${nonce}`, { at: String(Date.now()) }, MAX_AGE_SECONDS * 3);
   if (!fresh) throw refused('replayed_request', 'This signed request was already used.');
-  return { device, handle, action };
+  return { device, handle, action, ...(Number.isInteger(number) ? { number: number as number } : {}) };
 }

@@ -122,6 +122,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    phishing: z
+      .object({
+        /**
+         * When the phone's network differs from the requesting browser's, the phone warns and
+         * asks the person to pick the number the computer shows (number matching).
+         * `subnet`: different /24 (IPv4) or /48 (IPv6) counts as different. `off`: never.
+         */
+        network_rule: z.enum(['subnet', 'off']).default('subnet'),
+      })
+      .strict()
+      .prefault({}),
     outgoing: z
       .object({
         /**

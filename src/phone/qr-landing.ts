@@ -2,11 +2,12 @@ import type { Context } from 'koa';
 
 import { approvalErrors } from '../approvals/approval-errors.js';
 import type { Approval } from '../approvals/approval-record.js';
-import { normalizeIp } from '../http/describe-client.js';
+import { approximateNetwork, normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { approvalAssurance, approvalPurpose, verificationNeeded } from './approval-assurance.js';
 import { approvalDetails } from './approval-details.js';
+import { numberChoices } from './number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
 
@@ -46,9 +47,13 @@ export async function renderApprovalPage(
   scanUrl?: string,
 ): Promise<void> {
   const verify = await verificationNeeded(services, signedIn);
+  const matching = services.approvals.numberMatchingApplies(approval, normalizeIp(ctx.ip));
   ctx.type = 'html';
   ctx.body = services.views.render('phone-approve.njk', {
     ...(await approvalDetails(services, approval)),
+    matching,
+    choices: matching ? numberChoices(approval) : [],
+    phoneNetwork: approximateNetwork(normalizeIp(ctx.ip)),
     user: signedIn.user,
     deviceName: signedIn.device.name,
     action,
@@ -77,7 +82,7 @@ export function reportScan(services: Services) {
   return async function scan(ctx: Context): Promise<void> {
     const handle = handleParam(ctx);
     const { device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await services.approvals.claimHandle(handle, device.id);
+    const approval = await services.approvals.claimHandle(handle, device.id, normalizeIp(ctx.ip));
     ctx.body = { state: approval.state, decideBy: approval.decideBy };
   };
 }
@@ -111,6 +116,7 @@ export function decisionFrom(
     amr: assurance.amr,
     acr: assurance.acr,
     ip: normalizeIp(ctx.ip),
+    pickedNumber: /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined,
   };
 }
 

@@ -22,7 +22,7 @@ export function enterTypedCode(services: Services) {
     await services.limiter.hit('typed-code', normalizeIp(ctx.ip), services.config.rate_limits.typed_code_per_ip);
     const code = normalizeTypedCode(form.code);
     if (!code) throw approvalErrors.wrongCode();
-    const approval = await services.approvals.claimTypedCode(code, signedIn.device.id);
+    const approval = await services.approvals.claimTypedCode(code, signedIn.device.id, normalizeIp(ctx.ip));
     await renderApprovalPage(services, ctx, signedIn, approval, `/approvals/${approval.id}`);
   };
 }
