@@ -148,6 +148,10 @@ export const configSchema = z
       .object({
         /** Failed typed-code attempts per IP per window before 429. */
         typed_code_per_ip: z.number().int().min(1).default(10),
+        /** Failed QR handle look-ups (unknown, expired, used) per IP per window before 429. */
+        qr_failures_per_ip: z.number().int().min(1).default(20),
+        /** Wrong typed codes from all IPs together per window: a cap on distributed guessing. */
+        typed_code_failures_global: z.number().int().min(1).default(1000),
         /** Approval/deny POSTs per IP per window. */
         approval_per_ip: z.number().int().min(1).default(30),
         /** QR codes created (page loads and rotations) per IP per window. */

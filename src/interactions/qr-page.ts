@@ -33,6 +33,9 @@ export function qrPage(services: Services) {
       freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
     });
     const { approval, qr } = await services.approvals.issueQr(started.id);
+    // This browser already holds someone's qrid session (prompt=login, max_age, another user):
+    // say whose, so a person on a shared computer notices it is not theirs.
+    const signedInAs = details.session?.accountId ? await services.users.find(details.session.accountId) : undefined;
     ctx.type = 'html';
     ctx.body = services.views.render('qr.njk', {
       uid: details.uid,
@@ -43,6 +46,7 @@ export function qrPage(services: Services) {
       interactionExpiresAt: approval.expiresAt,
       phoneUrl: `${services.config.issuer}/phone`,
       serverNow: Date.now(),
+      signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
     });
   };
 }

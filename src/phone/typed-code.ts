@@ -19,10 +19,18 @@ export function enterTypedCode(services: Services) {
   return async function typedCode(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
-    await services.limiter.hit('typed-code', normalizeIp(ctx.ip), services.config.rate_limits.typed_code_per_ip);
+    const { limiter, config } = services;
+    await limiter.hit('typed-code', normalizeIp(ctx.ip), config.rate_limits.typed_code_per_ip);
+    await limiter.assertBudget('typed-code-failures', 'all', config.rate_limits.typed_code_failures_global);
     const code = normalizeTypedCode(form.code);
-    if (!code) throw approvalErrors.wrongCode();
-    const approval = await services.approvals.claimTypedCode(code, signedIn.device.id, normalizeIp(ctx.ip));
+    let approval;
+    try {
+      if (!code) throw approvalErrors.wrongCode();
+      approval = await services.approvals.claimTypedCode(code, signedIn.device.id, normalizeIp(ctx.ip));
+    } catch (error) {
+      await limiter.recordFailure('typed-code-failures', 'all');
+      throw error;
+    }
     await renderApprovalPage(services, ctx, signedIn, approval, `/approvals/${approval.id}`);
   };
 }

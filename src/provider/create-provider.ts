@@ -37,6 +37,11 @@ export function createProvider({ config, store, users, views, jwks }: ProviderDe
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: {
       keys: config.cookie_keys,
+      // Behind TLS the prefixes make browsers enforce Secure (and, for the session, path=/ with
+      // no Domain), so no subdomain or plain-HTTP page can plant or overwrite them.
+      names: https
+        ? { session: '__Host-qrid_session', interaction: '__Secure-qrid_interaction', resume: '__Secure-qrid_resume' }
+        : { session: 'qrid_session', interaction: 'qrid_interaction', resume: 'qrid_resume' },
       long: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
       short: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
     },

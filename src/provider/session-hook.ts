@@ -37,6 +37,18 @@ export function recordSessions(services: Services) {
           lastUsedAt: Date.now(),
           amr: (session.amr as string[] | undefined) ?? [],
         });
+        services.logger.info(
+          {
+            event: 'session.started',
+            sessionUid: session.uid,
+            accountId: session.accountId,
+            deviceId: details.deviceId,
+            approvalId: details.approvalId,
+            clientId: oidc.client?.clientId,
+            ip: details.ip,
+          },
+          'session.started',
+        );
       } else {
         await services.sessions.touch(session.uid);
       }

@@ -19,4 +19,20 @@ export class RateLimiter {
       throw tooManyRequests(ttlSeconds);
     }
   }
+
+  /**
+   * Failure budgets: `assertBudget` refuses (429) once `limit` failures were recorded for the
+   * subject in the window; `recordFailure` adds one. Successes cost nothing.
+   */
+  async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
+    const { count, ttlSeconds } = await this.store.counter(`rate:${bucket}:${subject}`);
+    if (count >= limit) {
+      this.onLimited(bucket);
+      throw tooManyRequests(ttlSeconds);
+    }
+  }
+
+  async recordFailure(bucket: string, subject: string): Promise<void> {
+    await this.store.increment(`rate:${bucket}:${subject}`, this.windowSeconds);
+  }
 }

@@ -144,6 +144,13 @@ export class MemoryStore implements Store {
     return { count: entry.value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAt - this.#now()) / 1000)) };
   }
 
+  async counter(key: string): Promise<{ count: number; ttlSeconds: number }> {
+    const entry = this.#live(key);
+    if (!entry) return { count: 0, ttlSeconds: 0 };
+    if (entry.type !== 'counter') throw new TypeError(`store key ${key} does not hold a counter`);
+    return { count: entry.value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAt - this.#now()) / 1000)) };
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     // Delivered on a later tick, as a network pub/sub would be: publishers never run listeners inline.
     setImmediate(() => this.#bus.emit(channel, message));

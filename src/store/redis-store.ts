@@ -271,6 +271,12 @@ export class RedisStore implements Store {
     return { count, ttlSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
   }
 
+  async counter(key: string): Promise<{ count: number; ttlSeconds: number }> {
+    const [value, pttl] = await this.#run(Promise.all([this.#redis.get(this.#prefix + key), this.#redis.pttl(this.#prefix + key)]));
+    if (value === null) return { count: 0, ttlSeconds: 0 };
+    return { count: Number(value), ttlSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     await this.#run(this.#redis.publish(this.#prefix + channel, message));
   }

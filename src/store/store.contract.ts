@@ -135,6 +135,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.increment(k, 1)).count).toBe(1);
     });
 
+    it('reads counters without changing them', async () => {
+      const k = key('read-counter');
+      expect(await store.counter(k)).toEqual({ count: 0, ttlSeconds: 0 });
+      await store.increment(k, 60);
+      await store.increment(k, 60);
+      const read = await store.counter(k);
+      expect(read.count).toBe(2);
+      expect(read.ttlSeconds).toBeGreaterThan(50);
+      expect((await store.counter(k)).count).toBe(2);
+    });
+
     it('refuses to treat one kind of key as another', async () => {
       const k = key('kinds');
       await store.putRecord(k, { a: '1' });

@@ -48,6 +48,8 @@ export interface Store {
 
   /** Atomically add 1; the counter expires `windowSeconds` after its first increment. */
   increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }>;
+  /** A counter's value and seconds left (0 and 0 when absent). */
+  counter(key: string): Promise<{ count: number; ttlSeconds: number }>;
 
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>;
