@@ -4,7 +4,8 @@ import { forbidden, QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
-import { csrfBindingFor, finishInteraction, loadInteraction } from './load-interaction.js';
+import { endSession } from '../accounts/end-session.js';
+import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
 
 /**
  * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
@@ -32,6 +33,7 @@ export function completeLogin(services: Services) {
     }
     const user = await services.users.findActive(done.accountId);
     if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
+    await replaceOtherUsersSession(services, details, user.id, done.requesterIp);
     const qrid: QridLoginDetails = {
       approvalId: done.id,
       deviceId: done.deviceId,
@@ -49,4 +51,20 @@ export function completeLogin(services: Services) {
       qrid,
     });
   };
+}
+
+/**
+ * Shared computers: this browser still holds another person's qrid session. End it first
+ * (back-channel logout, tokens revoked), and detach the interaction from it, so the new login
+ * starts a fresh session with a fresh id instead of inheriting anything.
+ */
+async function replaceOtherUsersSession(services: Services, details: InteractionDetails, accountId: string, ip: string): Promise<void> {
+  const previous = details.session;
+  if (!previous?.accountId || previous.accountId === accountId || !previous.uid) return;
+  await endSession(services, previous.uid, 'replaced', { accountId, ip });
+  const interaction = await services.provider.Interaction.find(details.uid);
+  if (interaction) {
+    interaction.session = undefined;
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+  }
 }

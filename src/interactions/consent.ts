@@ -49,7 +49,9 @@ export function submitConsent(services: Services) {
     if (promptDetails.missingOIDCScope?.length) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
     if (promptDetails.missingOIDCClaims?.length) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
     const grantId = await grant.save();
-    return finishInteraction(services, ctx, { consent: { grantId } });
+    // Merged with the login of the same authorization request: with prompt=login the provider
+    // would otherwise ask for the login again after consent, forever.
+    return finishInteraction(services, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
   };
 }
 

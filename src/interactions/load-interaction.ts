@@ -25,8 +25,11 @@ export async function finishInteraction(
   services: Services,
   ctx: Context,
   result: InteractionResults,
+  options: { mergeWithLastSubmission?: boolean } = {},
 ): Promise<void> {
-  const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, {
+    mergeWithLastSubmission: options.mergeWithLastSubmission ?? false,
+  });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }

@@ -25,7 +25,7 @@ export function recordSessions(services: Services) {
     if (!session?.accountId || !session.uid) return;
     try {
       const details = (oidc.result as { qrid?: QridLoginDetails } | undefined)?.qrid;
-      if (oidc.route === 'resume' && oidc.result?.login && details) {
+      if (oidc.route === 'resume' && oidc.result?.login && details && !(await services.sessions.find(session.uid))) {
         await services.sessions.save({
           uid: session.uid,
           accountId: session.accountId,

@@ -17,6 +17,8 @@ export interface Page {
 
 export class BrowserClient {
   readonly cookies = new Map<string, StoredCookie>();
+  /** Sent with every request (e.g. X-Forwarded-For to place this browser on a network). */
+  readonly headers: Record<string, string> = {};
 
   constructor(
     readonly origin: string,
@@ -63,7 +65,7 @@ export class BrowserClient {
       method,
       body,
       redirect: 'manual',
-      headers: { 'User-Agent': this.userAgent, Accept: 'text/html', ...(cookie ? { Cookie: cookie } : {}), ...headers },
+      headers: { 'User-Agent': this.userAgent, Accept: 'text/html', ...this.headers, ...(cookie ? { Cookie: cookie } : {}), ...headers },
     });
     for (const line of response.headers.getSetCookie()) this.#store(line);
     const location = response.headers.get('location') ?? undefined;
