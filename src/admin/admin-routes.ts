@@ -23,10 +23,11 @@ export function adminRoutes(services: Services, router: Router): void {
   const { config, views, csrf } = services;
   const binding = (admin: User) => `admin:${admin.id}`;
 
-  async function requireAdmin(ctx: Context, token?: unknown): Promise<User> {
+  /** A signed-in administrator whose form carries a valid CSRF token (every admin POST). */
+  async function requireAdmin(ctx: Context, token: unknown): Promise<User> {
     const admin = await currentAdmin(services, ctx);
     if (!admin) throw forbidden('not_admin', 'Sign in as an administrator first.', 'Administrators only');
-    if (token !== undefined && !csrf.verify(binding(admin), token)) {
+    if (!csrf.verify(binding(admin), token)) {
       throw forbidden('csrf_invalid', 'This page is out of date. Reload it and try again.', 'Request refused');
     }
     return admin;
