@@ -1,0 +1,32 @@
+import { createServer } from 'node:http';
+
+import Koa from 'koa';
+import mount from 'koa-mount';
+
+import { Users } from '../src/accounts/users.js';
+import { loadConfig } from '../src/config/load.js';
+import { createProvider } from '../src/provider/create-provider.js';
+import { loadSigningKeys } from '../src/provider/signing-keys.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { createViews } from '../src/views/views.js';
+
+/**
+ * The benchmark's floor: the same oidc-provider configuration qrid uses (clients, PKCE, keys,
+ * adapter on the memory store), with an interaction that signs in at once: no page at all.
+ */
+const config = loadConfig();
+const store = new MemoryStore();
+const users = new Users(store);
+const user = await users.create({ username: 'bench' });
+const provider = createProvider({ config, store, users, views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys) });
+const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
+app.use(async (ctx, next) => {
+  if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path)) {
+    ctx.respond = false;
+    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['mca'], acr: 'urn:qrid:acr:device' } }, { mergeWithLastSubmission: false });
+    return;
+  }
+  await next();
+});
+app.use(mount(provider));
+createServer(app.callback()).listen(config.port, '127.0.0.1');

@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
+
+import { projectRoot } from '../src/paths.js';
+import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
+import { attribute, Jar, request } from './http-client.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
+export function writeConfig(issuer: string, store: { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string }): string {
+  const file = join(dir, `qrid-${Math.random().toString(36).slice(2)}.yaml`);
+  const big = 100_000_000;
+  writeFileSync(
+    file,
+    [
+      `issuer: ${issuer}`,
+      'host: 127.0.0.1',
+      'cookie_keys: ["bench-cookie-key-0123456789abcdef-0123456789"]',
+      'log_level: error',
+      'store:',
+      `  kind: ${store.kind}`,
+      ...(store.kind === 'redis' ? [`  redis_url: ${store.url}`, `  key_prefix: "${store.prefix}"`] : []),
+      `rate_limits: { typed_code_per_ip: ${big}, approval_per_ip: ${big}, qr_per_ip: ${big}, enrollment_per_ip: ${big}, token_per_ip: ${big}, qr_failures_per_ip: ${big} }`,
+      'clients:',
+      `  - client_id: ${BENCH_CLIENT}`,
+      '    client_name: Bench SPA',
+      `    redirect_uris: [${BENCH_REDIRECT}]`,
+      '    first_party: true',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+export interface Server {
+  base: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = []): Promise<Server> {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script)], {
+    env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const base = `http://localhost:${port}`;
+  await until(`${script} on ${port}`, async () => {
+    if (child.exitCode !== null) throw new Error(output);
+    return (await fetch(`${base}/.well-known/openid-configuration`)).ok;
+  });
+  return {
+    base,
+    port,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Enrolls the bench's phone through the setup link qrid printed at start. */
+export async function enrollPhone(server: Server): Promise<Jar> {
+  await until('the setup link', async () => /\/enroll\/[\w-]{22}/.test(server.output()));
+  const path = (/\/enroll\/[\w-]{22}/.exec(server.output()) as RegExpExecArray)[0];
+  const phone = new Jar();
+  const page = await request(server.base, phone, 'GET', path);
+  const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'enrollment csrf');
+  const done = await request(server.base, phone, 'POST', path, { form: { csrf, username: 'bench', device_name: 'bench phone' } });
+  if (done.status !== 303) throw new Error(`enrollment answered ${done.status}`);
+  return phone;
+}
+
+/** A Redis of the bench's own, so its memory and command counters measure qrid alone. */
+export async function startRedis(): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 100 });
+  await until('redis-server', async () => {
+    if (client.status !== 'ready') await client.connect().catch(() => undefined);
+    return (await client.ping()) === 'PONG';
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    client,
+    stop: async () => {
+      client.disconnect();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+export async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').pop()) : Number.NaN;
+}

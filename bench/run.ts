@@ -1,0 +1,161 @@
+import { cpus, release, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { baselineFlow, drive, type FlowTarget, loadJwks, percentiles, qrFlow } from './flows.js';
+import { EventStream, Jar, request } from './http-client.js';
+import { enrollPhone, freePort, metric, type Server, startNode, startRedis, writeConfig } from './processes.js';
+
+/**
+ * `npm run bench`: qrid's QR login measured in one run beside oidc-provider's own floor, on this
+ * machine, with the load generator in this process (the other core). Prints JSON and a table.
+ */
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+    streams: { type: 'string', default: '10000' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+const STREAMS = Number(values.streams);
+const MAIN = 'dist/src/main.js';
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget) {
+  await drive(flow, target, CONCURRENCY, 2); // warm-up: JIT, caches, connections
+  const run = await drive(flow, target, CONCURRENCY, SECONDS);
+  if (run.errors) log(`${name}: ${run.errors} errors (first: ${run.firstError})`);
+  const result = { flowsPerSecond: Math.round((run.flows / run.seconds) * 10) / 10, flows: run.flows, errors: run.errors, seconds: Math.round(run.seconds * 10) / 10 };
+  log(`${name}: ${result.flowsPerSecond} flows/s`);
+  return { ...result, latencies: run.latencies };
+}
+
+async function target(server: Server, phone: Jar, phoneBase = server.base): Promise<FlowTarget> {
+  return { browserBase: server.base, phoneBase, issuer: server.base, phone, jwks: await loadJwks(server.base) };
+}
+
+async function main(): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+    loadGenerator: `this process (${CONCURRENCY} concurrent flows, ${SECONDS} s per measurement after a 2 s warm-up)`,
+  };
+  log(`machine: ${JSON.stringify(machine)}`);
+
+  // 1. The floor: oidc-provider with an interaction that signs in at once.
+  const basePort = await freePort();
+  const baseline = await startNode('dist/bench/baseline-server.js', basePort, writeConfig(`http://localhost:${basePort}`, { kind: 'memory' }));
+  const baselineRun = await throughput('baseline', baselineFlow, await target(baseline, new Jar()));
+  await baseline.stop();
+
+  // 2. qrid, memory store.
+  const memPort = await freePort();
+  const memory = await startNode(MAIN, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
+  const memoryRun = await throughput('qrid (memory)', qrFlow, await target(memory, await enrollPhone(memory)));
+  await memory.stop();
+
+  // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
+  const redis = await startRedis();
+  const aPort = await freePort();
+  const issuer = `http://localhost:${aPort}`;
+  const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
+  const a = await startNode(MAIN, aPort, config);
+  const phone = await enrollPhone(a);
+  const redisTarget = await target(a, phone);
+  const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget);
+
+  const b = await startNode(MAIN, await freePort(), config);
+  const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, Math.min(SECONDS, 8));
+  log(`cross-instance latency: ${JSON.stringify(percentiles(cross.latencies))}`);
+
+  // 5. Store cost: Redis commands per complete flow, memory per pending login.
+  await redis.client.config('RESETSTAT');
+  const costFlows = 100;
+  for (let i = 0; i < costFlows; i += 1) await qrFlow(redisTarget);
+  const commands = Number(/total_commands_processed:(\d+)/.exec(await redis.client.info('stats'))?.[1]);
+  const before = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))?.[1]);
+  const pending = 500;
+  const held: Jar[] = [];
+  for (let i = 0; i < pending; i += 1) {
+    const jar = new Jar();
+    const start = await request(a.base, jar, 'GET', `/auth?client_id=bench-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://bench.rp/callback')}&code_challenge=${'A'.repeat(43)}&code_challenge_method=S256&state=s${i}`);
+    await request(a.base, jar, 'GET', new URL(start.location as string, a.base).pathname);
+    held.push(jar);
+  }
+  const after = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))?.[1]);
+  const storeCost = { redisCommandsPerFlow: Math.round((commands / costFlows) * 10) / 10, redisBytesPerPendingLogin: Math.round((after - before) / pending) };
+  log(`store cost: ${JSON.stringify(storeCost)}`);
+
+  // 4. Waiting pages at scale: many open event streams on instance A.
+  const rssBefore = await metric(a.base, 'qrid_process_resident_memory_bytes');
+  const heapBefore = await metric(a.base, 'qrid_nodejs_heap_size_used_bytes');
+  const streams: EventStream[] = [];
+  const openOne = async () => {
+    const jar = new Jar();
+    const start = await request(a.base, jar, 'GET', `/auth?client_id=bench-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://bench.rp/callback')}&code_challenge=${'A'.repeat(43)}&code_challenge_method=S256&state=s`);
+    const path = new URL(start.location as string, a.base).pathname;
+    await request(a.base, jar, 'GET', path);
+    const stream = await EventStream.open(`${a.base}${path}/events`, jar);
+    await stream.next();
+    streams.push(stream);
+  };
+  const opening = performance.now();
+  for (let i = 0; i < STREAMS; i += 100) await Promise.all(Array.from({ length: Math.min(100, STREAMS - i) }, openOne));
+  log(`opened ${streams.length} streams in ${Math.round((performance.now() - opening) / 1000)} s`);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const open = await metric(a.base, 'qrid_open_event_streams');
+  const rssAfter = await metric(a.base, 'qrid_process_resident_memory_bytes');
+  const heapAfter = await metric(a.base, 'qrid_nodejs_heap_size_used_bytes');
+  const cpuBefore = await metric(a.base, 'qrid_process_cpu_seconds_total');
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const cpuAfter = await metric(a.base, 'qrid_process_cpu_seconds_total');
+  const underLoad: number[] = [];
+  for (let i = 0; i < 20; i += 1) underLoad.push(await qrFlow(redisTarget));
+  const scale = {
+    openStreams: open,
+    rssBytesPerStream: Math.round((rssAfter - rssBefore) / streams.length),
+    heapBytesPerStream: Math.round((heapAfter - heapBefore) / streams.length),
+    idleCpuPercent: Math.round(((cpuAfter - cpuBefore) / 10) * 1000) / 10,
+    approvalToEventUnderLoad: percentiles(underLoad),
+  };
+  log(`scale: ${JSON.stringify(scale)}`);
+  for (const s of streams) s.close();
+
+  await Promise.all([a.stop(), b.stop()]);
+  await redis.stop();
+
+  const ratioMemory = memoryRun.flowsPerSecond / baselineRun.flowsPerSecond;
+  const ratioRedis = redisRun.flowsPerSecond / baselineRun.flowsPerSecond;
+  const crossP = percentiles(cross.latencies);
+  const targets = [
+    { figure: 'QR flows/s ÷ baseline, memory', value: Math.round(ratioMemory * 100) / 100, target: '≥ 0.6', met: ratioMemory >= 0.6 },
+    { figure: 'QR flows/s ÷ baseline, Redis', value: Math.round(ratioRedis * 100) / 100, target: '≥ 0.5', met: ratioRedis >= 0.5 },
+    { figure: 'approval → event p99, two instances (ms)', value: crossP.p99, target: '≤ 20', met: crossP.p99 <= 20 },
+    { figure: 'memory per open event stream (KB, RSS)', value: Math.round(scale.rssBytesPerStream / 102.4) / 10, target: '≤ 15', met: scale.rssBytesPerStream <= 15 * 1024 },
+    { figure: 'Redis memory per pending login (bytes)', value: storeCost.redisBytesPerPendingLogin, target: '≤ 2048', met: storeCost.redisBytesPerPendingLogin <= 2048 },
+    { figure: 'Redis commands per complete flow', value: storeCost.redisCommandsPerFlow, target: '≤ 25', met: storeCost.redisCommandsPerFlow <= 25 },
+  ];
+  const result = {
+    machine,
+    baseline: { flowsPerSecond: baselineRun.flowsPerSecond, flows: baselineRun.flows, errors: baselineRun.errors },
+    qridMemory: { flowsPerSecond: memoryRun.flowsPerSecond, flows: memoryRun.flows, errors: memoryRun.errors, approvalToEventMs: percentiles(memoryRun.latencies) },
+    qridRedis: { flowsPerSecond: redisRun.flowsPerSecond, flows: redisRun.flows, errors: redisRun.errors, approvalToEventMs: percentiles(redisRun.latencies) },
+    crossInstanceApprovalToEventMs: crossP,
+    waitingPages: { streams: STREAMS, ...scale },
+    storeCost,
+    targets,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n`);
+  process.stdout.write('| figure | measured | target | met |\n| --- | --- | --- | --- |\n');
+  for (const t of targets) process.stdout.write(`| ${t.figure} | ${t.value} | ${t.target} | ${t.met ? 'yes' : 'NO'} |\n`);
+  process.stdout.write(`\nbaseline ${baselineRun.flowsPerSecond} flows/s · qrid memory ${memoryRun.flowsPerSecond} · qrid Redis ${redisRun.flowsPerSecond}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
