@@ -5,6 +5,7 @@ import mount from 'koa-mount';
 
 import { Users } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/load.js';
+import { CookieKeys } from '../src/http/cookie-keys.js';
 import { createProvider } from '../src/provider/create-provider.js';
 import { loadSigningKeys } from '../src/provider/signing-keys.js';
 import { MemoryStore } from '../src/store/memory-store.js';
@@ -18,8 +19,10 @@ const config = loadConfig();
 const store = new MemoryStore();
 const users = new Users(store);
 const user = await users.create({ username: 'bench' });
-const provider = createProvider({ config, store, users, views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys) });
-const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
+const cookieKeys = new CookieKeys(config.cookie_keys);
+const provider = createProvider({ config, store, users, views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
+const app = new Koa({ proxy: config.proxy });
+app.keys = cookieKeys as unknown as string[];
 app.use(async (ctx, next) => {
   if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path)) {
     ctx.respond = false;

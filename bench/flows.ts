@@ -85,6 +85,7 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
         if (event.data.state === 'approved') return event.at;
       }
     })();
+    approvedEvent.catch(() => undefined); // awaited below; a failed flow must not leave it unhandled
     const decided = await request(target.phoneBase, target.phone, 'POST', qrPath, { form: { csrf: phoneCsrf, decision: 'approve' } });
     const approvedAt = performance.now();
     if (decided.status !== 200) throw new Error(`approval answered ${decided.status}`);

@@ -108,6 +108,7 @@ export async function startRedis(): Promise<{ url: string; client: Redis; stop()
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 100 });
+  client.on('error', () => undefined); // refused until redis-server is up; `until` retries
   await until('redis-server', async () => {
     if (client.status !== 'ready') await client.connect().catch(() => undefined);
     return (await client.ping()) === 'PONG';

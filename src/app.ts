@@ -14,6 +14,7 @@ import { companionRoutes } from './companion/companion-routes.js';
 import { demoRoutes } from './demo/demo-rp.js';
 import { errorHandler, respondWithError } from './errors/error-handler.js';
 import { notFound } from './errors/qrid-error.js';
+import { CookieKeys } from './http/cookie-keys.js';
 import { Csrf } from './http/csrf.js';
 import { approximateNetwork } from './http/describe-client.js';
 import { requestLog } from './http/request-log.js';
@@ -65,7 +66,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   const views = deps.views ?? createViews();
   const jwks = await loadSigningKeys(store, config.cookie_keys);
   const users = new Users(store);
-  const provider = createProvider({ config, store, users, views, jwks });
+  const cookieKeys = new CookieKeys(config.cookie_keys);
+  const provider = createProvider({ config, store, users, views, jwks, cookieKeys });
   const services: Services = {
     config,
     store,
@@ -97,7 +99,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   provider.use(tokenRateLimit(services));
   provider.use(recordSessions(services));
 
-  const app = new Koa({ keys: config.cookie_keys, proxy: config.proxy });
+  const app = new Koa({ proxy: config.proxy });
+  // The same signing keys as the provider's: mounted, it reads its cookies through this app.
+  app.keys = cookieKeys as unknown as string[];
   app.silent = true;
   app.on('error', (error: unknown) => logger.warn({ err: error }, 'unhandled request error'));
 

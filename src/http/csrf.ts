@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * Stateless CSRF tokens: an HMAC over what the form acts on (an interaction, a device, an
@@ -6,14 +6,14 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * yields a secret, so tokens survive key rotation like cookies do.
  */
 export class Csrf {
-  readonly #secrets: Buffer[];
+  readonly #secrets: KeyObject[];
 
   constructor(cookieKeys: readonly string[]) {
-    this.#secrets = cookieKeys.map((key) => Buffer.from(hkdfSync('sha256', key, 'qrid', 'csrf-token', 32)));
+    this.#secrets = cookieKeys.map((key) => createSecretKey(Buffer.from(hkdfSync('sha256', key, 'qrid', 'csrf-token', 32))));
   }
 
   token(binding: string): string {
-    return this.#mac(this.#secrets[0] as Buffer, binding);
+    return this.#mac(this.#secrets[0] as KeyObject, binding);
   }
 
   verify(binding: string, token: unknown): boolean {
@@ -25,7 +25,7 @@ export class Csrf {
     });
   }
 
-  #mac(secret: Buffer, binding: string): string {
+  #mac(secret: KeyObject, binding: string): string {
     return createHmac('sha256', secret).update(binding).digest('base64url');
   }
 }

@@ -4,6 +4,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Users } from '../accounts/users.js';
 import { createOidcAdapter } from '../adapters/oidc-adapter.js';
 import type { Config } from '../config/schema.js';
+import { CookieKeys } from '../http/cookie-keys.js';
 import type { Store } from '../store/store.js';
 import type { Views } from '../views/views.js';
 import { ACR_VALUES } from './assurance.js';
@@ -23,9 +24,11 @@ export interface ProviderDeps {
   users: Users;
   views: Views;
   jwks: JWK[];
+  /** Shared with the parent Koa app (see http/cookie-keys.ts); made from config if absent. */
+  cookieKeys?: CookieKeys;
 }
 
-export function createProvider({ config, store, users, views, jwks }: ProviderDeps): Provider {
+export function createProvider({ config, store, users, views, jwks, cookieKeys = new CookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
   const pages = providerPages(views);
   const https = config.issuer.startsWith('https:');
@@ -36,7 +39,7 @@ export function createProvider({ config, store, users, views, jwks }: ProviderDe
     findAccount: findAccount(users),
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: {
-      keys: config.cookie_keys,
+      keys: cookieKeys as unknown as string[],
       // Behind TLS the prefixes make browsers enforce Secure (and, for the session, path=/ with
       // no Domain), so no subdomain or plain-HTTP page can plant or overwrite them.
       names: https

@@ -1,0 +1,37 @@
+import { drive, loadJwks, qrFlow } from './flows.js';
+import { enrollPhone, freePort, startNode, writeConfig } from './processes.js';
+
+/**
+ * `node dist/bench/profile.js [memory|redis-url]`: runs the QR flow against one qrid started
+ * with --cpu-prof and prints where its CPU time went (self time per function).
+ */
+const port = await freePort();
+const base = `http://localhost:${port}`;
+const arg = process.argv[2] ?? 'memory';
+const dir = process.env.PROFILE_DIR ?? '/tmp/qrid-profile';
+const store = arg === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'redis', url: arg, prefix: `profile-${port}:` } as const);
+const profiling = !process.env.NO_PROFILE;
+const server = await startNode('dist/src/main.js', port, writeConfig(base, store), profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+const phone = await enrollPhone(server);
+const run = await drive(qrFlow, { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) }, 8, Number(process.env.SECONDS ?? 8));
+process.stdout.write(`${run.flows} flows in ${run.seconds.toFixed(1)} s = ${(run.flows / run.seconds).toFixed(1)}/s (errors ${run.errors})\n`);
+await server.stop();
+if (!profiling) process.exit(0);
+
+const { readdirSync, readFileSync } = await import('node:fs');
+const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop() as string;
+type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
+const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { nodes: Node[]; samples: number[] };
+const total = profile.samples.length;
+const byFunction = new Map<string, number>();
+const byPackage = new Map<string, number>();
+for (const node of profile.nodes) {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + node.hitCount);
+  const pkg = url.includes('node_modules/') ? url.split('node_modules/')[1]?.split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/') ?? url : url.includes('/dist/') ? 'qrid' : url || `(${functionName})`;
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.hitCount);
+}
+const top = (map: Map<string, number>, n: number) =>
+  [...map].sort((x, y) => y[1] - x[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+process.stdout.write(`\nby package:\n${top(byPackage, 15)}\n\nby function (self):\n${top(byFunction, 30)}\n`);
