@@ -5,6 +5,8 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { attribute, EventStream, Jar, request } from './http-client.js';
 
 export const BENCH_CLIENT = 'bench-spa';
+/** Approval POST sent → event received (ms), for every QR flow run (the event may beat the POST's own response). */
+export const fromPostStart: number[] = [];
 export const BENCH_REDIRECT = 'http://bench.rp/callback';
 
 export interface FlowTarget {
@@ -86,10 +88,13 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
       }
     })();
     approvedEvent.catch(() => undefined); // awaited below; a failed flow must not leave it unhandled
-    const decided = await request(target.phoneBase, target.phone, 'POST', qrPath, { form: { csrf: phoneCsrf, decision: 'approve' } });
+    // Both instances stand behind one public origin (the issuer) in a real deployment.
+    const postedAt = performance.now();
+    const decided = await request(target.phoneBase, target.phone, 'POST', qrPath, { form: { csrf: phoneCsrf, decision: 'approve' }, origin: target.issuer });
     const approvedAt = performance.now();
     if (decided.status !== 200) throw new Error(`approval answered ${decided.status}`);
     const eventAt = await approvedEvent;
+    fromPostStart.push(eventAt - postedAt);
     const completed = await request(target.browserBase, browser, 'POST', `${interaction}/complete`, { form: { csrf } });
     const resumed = await request(target.browserBase, browser, 'GET', new URL(completed.location as string, target.browserBase).pathname);
     await redeem(target, resumed.location as string, verifier, state);

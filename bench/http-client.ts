@@ -31,7 +31,7 @@ export async function request(
   jar: Jar,
   method: string,
   path: string,
-  options: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+  options: { form?: Record<string, string>; headers?: Record<string, string>; origin?: string } = {},
 ): Promise<Hit> {
   const url = path.startsWith('http') ? path : `${base}${path}`;
   const response = await fetch(url, {
@@ -40,7 +40,7 @@ export async function request(
     headers: {
       Cookie: jar.header(),
       Accept: 'text/html',
-      ...(options.form ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base, 'Sec-Fetch-Site': 'same-origin' } : {}),
+      ...(options.form ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: options.origin ?? base, 'Sec-Fetch-Site': 'same-origin' } : {}),
       ...options.headers,
     },
     body: options.form ? new URLSearchParams(options.form).toString() : undefined,

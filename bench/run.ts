@@ -1,7 +1,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, loadJwks, percentiles, qrFlow } from './flows.js';
+import { baselineFlow, drive, type FlowTarget, fromPostStart, loadJwks, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar, request } from './http-client.js';
 import { enrollPhone, freePort, metric, type Server, startNode, startRedis, writeConfig } from './processes.js';
 
@@ -69,7 +69,10 @@ async function main(): Promise<void> {
   const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget);
 
   const b = await startNode(MAIN, await freePort(), config);
+  fromPostStart.length = 0;
   const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, Math.min(SECONDS, 8));
+  if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);
+  const crossFromPost = percentiles(fromPostStart);
   log(`cross-instance latency: ${JSON.stringify(percentiles(cross.latencies))}`);
 
   // 5. Store cost: Redis commands per complete flow, memory per pending login.
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
     qridMemory: { flowsPerSecond: memoryRun.flowsPerSecond, flows: memoryRun.flows, errors: memoryRun.errors, approvalToEventMs: percentiles(memoryRun.latencies) },
     qridRedis: { flowsPerSecond: redisRun.flowsPerSecond, flows: redisRun.flows, errors: redisRun.errors, approvalToEventMs: percentiles(redisRun.latencies) },
     crossInstanceApprovalToEventMs: crossP,
+    crossInstancePostSentToEventMs: crossFromPost,
     waitingPages: { streams: STREAMS, ...scale },
     storeCost,
     targets,
