@@ -117,7 +117,7 @@ describe('ApprovalEngine', () => {
     await engine.decideByHandle(qr!.handle, decision('d1'));
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(seen).toEqual([{ state: 'scanned' }, { state: 'approved' }]);
+    expect(seen).toEqual([{ state: 'scanned', decideBy: expect.any(Number) }, { state: 'approved' }]);
     await unsubscribe();
     expect(engine.status(await engine.get(approval.id))).toEqual({ state: 'approved' });
     advance(601_000);

@@ -241,10 +241,10 @@ export class ApprovalEngine {
   }
 
   /** Live status changes for one approval (from any instance sharing the store). */
-  async subscribe(id: string, listener: (status: { state: ApprovalState }) => void): Promise<() => Promise<void>> {
+  async subscribe(id: string, listener: (status: PublicStatus) => void): Promise<() => Promise<void>> {
     return this.store.subscribe(channel(id), (message) => {
       try {
-        listener(JSON.parse(message) as { state: ApprovalState });
+        listener(JSON.parse(message) as PublicStatus);
       } catch {
         // A malformed message on the channel is not ours to act on.
       }
@@ -317,8 +317,9 @@ export class ApprovalEngine {
     return decided;
   }
 
+  /** Publishes the public status itself, so listeners need not read the store again. */
   async #publish(approval: Approval): Promise<void> {
-    await this.store.publish(channel(approval.id), JSON.stringify({ state: approval.state }));
+    await this.store.publish(channel(approval.id), JSON.stringify(publicStatus(approval, this.now())));
   }
 
   #ttl(until: number): number {

@@ -57,10 +57,8 @@ export function eventStream(services: Services) {
         stream.end();
       },
     });
-    unsubscribe = await services.approvals.subscribe(approval.id, async () => {
-      // Re-read rather than trust the message: the store is the source of truth.
-      const latest = await services.approvals.get(approval.id);
-      const status = services.approvals.status(latest);
+    // The message is the public status as the engine wrote it (no personal data by construction).
+    unsubscribe = await services.approvals.subscribe(approval.id, (status) => {
       send(status);
       if (FINAL.has(status.state)) stream.end();
     });

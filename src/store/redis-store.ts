@@ -51,22 +51,33 @@ return 1`;
 
 // KEYS[1] record; ARGV: pttl ('' = keep), condition count, then per condition: field, n,
 // n allowed values; then field, value, ... to merge. Returns the record after, or nil.
+// One HGETALL reads the record (and raises WRONGTYPE for another kind of key); conditions and
+// the merged result are computed here, so a patch costs two or three commands, not one per field.
 const PATCH = `
-local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'none' then return false end
-if kind ~= 'hash' then return redis.error_reply(${WRONGTYPE}) end
+local flat = redis.call('HGETALL', KEYS[1])
+if #flat == 0 then return false end
+local record = {}
+for k = 1, #flat, 2 do record[flat[k]] = flat[k + 1] end
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
-  local current = redis.call('HGET', KEYS[1], ARGV[i]) or ''
+  local current = record[ARGV[i]] or ''
   local n = tonumber(ARGV[i + 1])
   local ok = false
   for j = i + 2, i + 1 + n do ok = ok or ARGV[j] == current end
   if not ok then return false end
   i = i + 2 + n
 end
-if i <= #ARGV then redis.call('HSET', KEYS[1], unpack(ARGV, i)) end
+if i <= #ARGV then
+  redis.call('HSET', KEYS[1], unpack(ARGV, i))
+  for k = i, #ARGV, 2 do record[ARGV[k]] = ARGV[k + 1] end
+end
 if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return redis.call('HGETALL', KEYS[1])`;
+local out = {}
+for field, value in pairs(record) do
+  out[#out + 1] = field
+  out[#out + 1] = value
+end
+return out`;
 
 // HGETALL raises WRONGTYPE before the DEL; a missing key reads as an empty list.
 const TAKE = `
