@@ -133,7 +133,11 @@ export async function drive(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         try {
-          latencies.push(await flow(target));
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('flow took over 15 s')), 15_000);
+          });
+          latencies.push(await Promise.race([flow(target), timeout]).finally(() => clearTimeout(timer)));
           flows += 1;
         } catch (error) {
           errors += 1;

@@ -143,4 +143,20 @@ describe('redis store specifics', () => {
     expect(errors.length).toBeGreaterThan(0);
     await down.close();
   });
+
+  it('delivers to a burst of first subscriptions on a fresh store', async () => {
+    const fresh = createRedisStore({ url, keyPrefix: prefix });
+    try {
+      const got: string[] = [];
+      const unsubscribes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => fresh.subscribe(`burst:${i}`, (m) => got.push(m))),
+      );
+      await Promise.all(Array.from({ length: 50 }, (_, i) => fresh.publish(`burst:${i}`, String(i))));
+      for (let i = 0; i < 50 && got.length < 50; i += 1) await sleep(20);
+      expect(got).toHaveLength(50);
+      await Promise.all(unsubscribes.map((u) => u()));
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -296,7 +296,13 @@ export class RedisStore implements Store {
   #subscriberConnection(): Connection {
     if (this.#closed) throw new Error('store is closed');
     if (!this.#subscriber) {
-      const subscriber = this.#redis.duplicate();
+      // No ready check: ioredis sends INFO once connected, and if SUBSCRIBEs queued meanwhile
+      // already put the connection in subscriber mode, that INFO fails and takes the queued
+      // subscriptions down with it (seen as 503s on the first burst of waiting pages).
+      const subscriber =
+        this.#redis instanceof Cluster
+          ? this.#redis.duplicate(undefined, { enableReadyCheck: false })
+          : this.#redis.duplicate({ enableReadyCheck: false });
       subscriber.on('error', (error: unknown) => this.#onError(error));
       subscriber.on('message', (channel: string, message: string) => {
         // One failing listener must not starve the others, nor break the connection's reader.
