@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 
-import { forbidden, QridError } from '../errors/qrid-error.js';
+import { QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
 import { endSession } from '../accounts/end-session.js';
-import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
+import { finishInteraction, type InteractionDetails, loadInteraction, requireInteractionCsrf } from './load-interaction.js';
 
 /**
  * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
@@ -16,10 +16,7 @@ import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInterac
 export function completeLogin(services: Services) {
   return async function complete(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
-    const uid = String(ctx.params.uid);
-    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
-      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
-    }
+    requireInteractionCsrf(services, ctx, form.csrf);
     const details = await loadInteraction(services, ctx);
     if (details.prompt.name !== 'login') {
       throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 import type { Client } from 'oidc-provider';
 
-import { forbidden, QridError } from '../errors/qrid-error.js';
+import { QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
-import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
+import { csrfBindingFor, finishInteraction, requireInteractionCsrf, type InteractionDetails, loadInteraction } from './load-interaction.js';
 
 const SCOPE_TEXT: Record<string, string> = {
   profile: 'your name and username',
@@ -29,10 +29,7 @@ export async function renderConsent(services: Services, ctx: Context, details: I
 export function submitConsent(services: Services) {
   return async function consent(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
-    const uid = String(ctx.params.uid);
-    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
-      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
-    }
+    requireInteractionCsrf(services, ctx, form.csrf);
     const details = await loadInteraction(services, ctx);
     if (details.prompt.name !== 'consent') {
       throw new QridError(409, 'not_consent', 'This sign-in is not waiting for your consent.');
@@ -59,10 +56,7 @@ export function submitConsent(services: Services) {
 export function abortInteraction(services: Services) {
   return async function abort(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
-    const uid = String(ctx.params.uid);
-    if (!services.csrf.verify(csrfBindingFor(uid), form.csrf)) {
-      throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
-    }
+    requireInteractionCsrf(services, ctx, form.csrf);
     await loadInteraction(services, ctx);
     return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
   };

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 
-import { QridError } from '../errors/qrid-error.js';
+import { forbidden, QridError } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
 
 export type InteractionDetails = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
@@ -36,4 +36,11 @@ export async function finishInteraction(
 
 export function csrfBindingFor(uid: string): string {
   return `interaction:${uid}`;
+}
+
+/** The waiting browser's state-changing requests carry a token bound to their interaction. */
+export function requireInteractionCsrf(services: Services, ctx: Context, token: unknown): void {
+  if (!services.csrf.verify(csrfBindingFor(String(ctx.params.uid)), token)) {
+    throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
+  }
 }

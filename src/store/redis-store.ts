@@ -37,8 +37,6 @@ type Connection = Redis | Cluster;
 type Listener = (message: string) => void;
 type Channel = { listeners: Set<Listener>; ready: Promise<unknown> };
 
-const WRONGTYPE = "'WRONGTYPE Operation against a key holding the wrong kind of value'";
-
 // KEYS[1] record; ARGV: mode ('replace' | 'nx'), pttl ('' = none), field, value, ...
 // Replacing deletes first so no field of the old record survives, whatever the old key held.
 const WRITE = `

@@ -4,9 +4,9 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BrowserClient, field, type Page } from '../support/browser-client.js';
-import { answerQr, enrolledPhone, PHONE_UA } from '../support/phone.js';
+import { answerQr, enrolledPhone } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
-import { completeToCallback, openQrPage, signIn } from '../support/sign-in.js';
+import { openQrPage, signIn } from '../support/sign-in.js';
 import { RP_REDIRECT, type RunningQrid, startQrid } from '../support/start-qrid.js';
 
 /** Security suite, items 9, 12 and 13 (see SECURITY.md). */
