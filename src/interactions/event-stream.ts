@@ -1,12 +1,9 @@
-import { PassThrough } from 'node:stream';
-
 import type { Context } from 'koa';
 
 import type { ApprovalState } from '../approvals/approval-record.js';
 import type { Services } from '../services.js';
 import { loadInteraction } from './load-interaction.js';
 
-const HEARTBEAT_MS = 20_000;
 const LONG_POLL_MS = 25_000;
 const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired', 'completed']);
 
@@ -19,52 +16,66 @@ export function eventStream(services: Services) {
   return async function streamEvents(ctx: Context): Promise<void> {
     const details = await loadInteraction(services, ctx);
     const approval = await services.approvals.forInteraction(details.uid);
+    const first = services.approvals.status(approval);
 
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.type = 'text/event-stream';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Accel-Buffering', 'no');
-    const stream = new PassThrough();
-    ctx.body = stream;
-
-    const send = (data: unknown, event?: string) => {
-      if (!stream.writable) return;
-      stream.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    // Written straight to the socket's response: nothing of Koa's context stays referenced
+    // while a page waits (per-stream memory, see docs/benchmarks.md). Headers set earlier by
+    // middleware (security headers, request id) are already on the response.
+    const { req, res } = ctx;
+    ctx.status = 200; // for the request log and metrics; Koa itself no longer responds
+    ctx.respond = false;
+    req.socket.setTimeout(0);
+    req.socket.setNoDelay(true);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    let ended = false;
+    const write = (chunk: string) => {
+      if (!ended) res.write(chunk);
     };
-    stream.write('retry: 2000\n\n');
-    send(services.approvals.status(approval));
-    if (!approval) {
-      stream.end();
+    const send = (data: unknown, event?: string) => write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    write('retry: 2000\n\n');
+    send(first);
+    if (!approval || FINAL.has(first.state)) {
+      ended = true;
+      res.end();
       return;
     }
 
     let unsubscribe: (() => Promise<void>) | undefined;
-    let unregister: (() => void) | undefined;
-    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      unregister?.();
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unregister();
       void unsubscribe?.().catch(() => undefined);
+      res.end();
     };
-    stream.on('close', cleanup);
-    ctx.req.on('close', () => stream.end());
-
-    unregister = services.streams.add({
+    const unregister = services.streams.add({
+      ping: () => write(': keep-alive\n\n'),
       close: () => {
         send({ reason: 'shutdown' }, 'reconnect');
-        stream.end();
+        end();
       },
     });
-    // The message is the public status as the engine wrote it (no personal data by construction).
-    unsubscribe = await services.approvals.subscribe(approval.id, (status) => {
-      send(status);
-      if (FINAL.has(status.state)) stream.end();
-    });
+    res.on('close', end);
+    try {
+      // The message is the public status as the engine wrote it (no personal data by construction).
+      unsubscribe = await services.approvals.subscribe(approval.id, (status) => {
+        send(status);
+        if (FINAL.has(status.state)) end();
+      });
+    } catch {
+      end(); // the page reconnects (EventSource retry) and catches up
+      return;
+    }
+    if (ended) {
+      void unsubscribe().catch(() => undefined);
+      return;
+    }
     // A change between the first read and the subscription would otherwise be missed.
     const latest = services.approvals.status(await services.approvals.get(approval.id));
-    if (latest.state !== services.approvals.status(approval).state) send(latest);
+    if (latest.state !== first.state) {
+      send(latest);
+      if (FINAL.has(latest.state)) end();
+    }
   };
 }
 
