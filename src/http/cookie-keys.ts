@@ -10,9 +10,9 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
 export class CookieKeys {
   readonly #keys: KeyObject[];
 
-  constructor(keys: readonly string[]) {
+  constructor(keys: ReadonlyArray<string | Buffer>) {
     if (!keys.length) throw new TypeError('at least one cookie key is required');
-    this.#keys = keys.map((key) => createSecretKey(Buffer.from(key, 'utf8')));
+    this.#keys = keys.map((key) => createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key));
   }
 
   sign(data: string): string {

@@ -1,31 +1,25 @@
-import { createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+
+import { CookieKeys } from './cookie-keys.js';
 
 /**
  * Stateless CSRF tokens: an HMAC over what the form acts on (an interaction, a device, an
  * enrollment link). A token minted for one binding is useless for any other. Every cookie key
- * yields a secret, so tokens survive key rotation like cookies do.
+ * yields a secret (HKDF, so CSRF tokens and cookie signatures never share a key), so tokens
+ * survive key rotation like cookies do. Signing and constant-time checking are CookieKeys'.
  */
 export class Csrf {
-  readonly #secrets: KeyObject[];
+  readonly #signer: CookieKeys;
 
   constructor(cookieKeys: readonly string[]) {
-    this.#secrets = cookieKeys.map((key) => createSecretKey(Buffer.from(hkdfSync('sha256', key, 'qrid', 'csrf-token', 32))));
+    this.#signer = new CookieKeys(cookieKeys.map((key) => Buffer.from(hkdfSync('sha256', key, 'qrid', 'csrf-token', 32))));
   }
 
   token(binding: string): string {
-    return this.#mac(this.#secrets[0] as KeyObject, binding);
+    return this.#signer.sign(binding);
   }
 
   verify(binding: string, token: unknown): boolean {
-    if (typeof token !== 'string' || token.length !== 43) return false;
-    const given = Buffer.from(token);
-    return this.#secrets.some((secret) => {
-      const expected = Buffer.from(this.#mac(secret, binding));
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
-  }
-
-  #mac(secret: KeyObject, binding: string): string {
-    return createHmac('sha256', secret).update(binding).digest('base64url');
+    return typeof token === 'string' && token.length === 43 && this.#signer.verify(binding, token);
   }
 }

@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
+import { respondWithError, storeUnavailable } from '../errors/error-handler.js';
 import { StoreUnavailableError } from '../store/store.js';
 import type { Views } from '../views/views.js';
 
@@ -7,12 +8,11 @@ import type { Views } from '../views/views.js';
 export function providerPages(views: Views) {
   return {
     async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error?: unknown) {
-      ctx.type = 'html';
       if (error instanceof StoreUnavailableError) {
-        ctx.status = 503;
-        ctx.set('Retry-After', '5');
-        out = { error: 'temporarily_unavailable', error_description: 'qrid cannot reach its data store right now. Please try again in a moment.' };
+        respondWithError(ctx, views, storeUnavailable());
+        return;
       }
+      ctx.type = 'html';
       ctx.body = views.render('error.njk', {
         title: 'Sign-in could not continue',
         message: out.error_description ?? 'The request was not valid.',
