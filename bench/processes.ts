@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,27 +7,13 @@ import { Redis } from 'ioredis';
 
 import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
+import { freePort, waitFor } from './loopback.js';
 import { attribute, Jar, request } from './http-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Waits until `probe` says yes. */
+const until = (what: string, probe: () => Promise<boolean>) => waitFor(what, async () => ((await probe()) ? true : undefined), 20_000);
 
 /** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
 export function writeConfig(issuer: string, store: { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string }): string {

@@ -1,5 +1,6 @@
 import { drive, loadJwks, qrFlow } from './flows.js';
-import { enrollPhone, freePort, startNode, writeConfig } from './processes.js';
+import { freePort } from './loopback.js';
+import { enrollPhone, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/profile.js [memory|redis-url]`: runs the QR flow against one qrid started

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 
 import { baselineFlow, drive, type FlowTarget, fromPostStart, loadJwks, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar, request } from './http-client.js';
-import { enrollPhone, freePort, metric, type Server, startNode, startRedis, writeConfig } from './processes.js';
+import { freePort } from './loopback.js';
+import { enrollPhone, metric, type Server, startNode, startRedis, writeConfig } from './processes.js';
 
 /**
  * `npm run bench`: qrid's QR login measured in one run beside oidc-provider's own floor, on this

@@ -1,14 +1,13 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { launchChromium } from '../support/chromium.js';
-import { PHONE_UA } from '../support/phone.js';
+import { launchChromium, PHONE_CONTEXT } from '../support/chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
 /** A phone with a platform authenticator that verifies the user (Chromium's virtual one, via CDP). */
 async function phoneWithAuthenticator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PHONE_UA });
+  const context = await browser.newContext(PHONE_CONTEXT);
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -98,7 +97,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     const linkUrl = readQrFromPng(await phone.locator('#link-qr').screenshot());
     expect(linkUrl).toMatch(new RegExp(`^${qrid.issuer}/enroll/[\\w-]{22}$`));
 
-    const second = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, userAgent: PHONE_UA })).newPage();
+    const second = await (await browser.newContext(PHONE_CONTEXT)).newPage();
     await second.goto(linkUrl);
     expect(await second.getByRole('heading', { level: 1 }).textContent()).toContain('Sign in this device as pat');
     await second.getByRole('button', { name: 'Enroll this device' }).click();

@@ -1,8 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { launchChromium } from '../support/chromium.js';
-import { PHONE_UA } from '../support/phone.js';
+import { launchChromium, PHONE_CONTEXT } from '../support/chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
@@ -25,7 +24,7 @@ describe('QR sign-in in Chromium', () => {
   });
 
   it('desktop signs in to the demo app by QR approved on a phone', async () => {
-    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PHONE_UA });
+    const phoneContext = await browser.newContext(PHONE_CONTEXT);
     const desktopContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const phone = await phoneContext.newPage();
     const desktop = await desktopContext.newPage();

@@ -9,7 +9,7 @@ import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore, type RedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../bench/loopback.js';
 import { LoadBalancer } from '../support/load-balancer.js';
 import { readQrPage, PHONE_UA } from '../support/phone.js';
 import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
@@ -75,6 +75,17 @@ describe('two qrid instances sharing Redis', () => {
     expect((await pinned(phone, backend).postForm(path, { csrf, decision: 'approve' })).status).toBe(200);
   }
 
+  /** A desktop browser whose sign-in waits on instance A, with what its event stream needs. */
+  async function waitingOnA(rp: RelyingParty) {
+    const desktop = new BrowserClient(issuer);
+    const onA = pinned(desktop, 'a');
+    let page = await onA.get(await rp.authorizationUrl());
+    while (page.location?.startsWith(issuer)) page = await onA.get(page.location);
+    const waiting = readQrPage(page);
+    const eventsPath = `/interaction/${waiting.uid}/events`;
+    return { desktop, waiting, eventsPath, cookie: cookieHeader(desktop.cookies, eventsPath) };
+  }
+
   async function finish(desktop: BrowserClient, backend: string, uid: string, csrf: string, rp: RelyingParty) {
     const browser = pinned(desktop, backend);
     let page = await browser.postForm(`/interaction/${uid}/complete`, { csrf });
@@ -93,14 +104,8 @@ describe('two qrid instances sharing Redis', () => {
   it('the browser waits on A, the phone approves through B, the browser completes', async () => {
     const phone = await enrolledPhoneOn('b', 'fan');
     const rp = await RelyingParty.discover(issuer);
-    const desktop = new BrowserClient(issuer);
-    const onA = pinned(desktop, 'a');
-    let page = await onA.get(await rp.authorizationUrl());
-    while (page.location?.startsWith(issuer)) page = await onA.get(page.location);
-    const waiting = readQrPage(page);
-
-    const eventsPath = `/interaction/${waiting.uid}/events`;
-    const stream = await openEvents(`${issuer}${eventsPath}`, { Cookie: cookieHeader(desktop.cookies, eventsPath), 'X-Backend': 'a' });
+    const { desktop, waiting, eventsPath, cookie } = await waitingOnA(rp);
+    const stream = await openEvents(`${issuer}${eventsPath}`, { Cookie: cookie, 'X-Backend': 'a' });
     expect(stream.status).toBe(200);
     expect(JSON.parse((await stream.next())?.data as string)).toMatchObject({ state: 'waiting' });
 
@@ -116,13 +121,7 @@ describe('two qrid instances sharing Redis', () => {
   it('A dies while the page waits: the page reconnects to B, catches up and completes', async () => {
     const phone = await enrolledPhoneOn('b', 'survivor');
     const rp = await RelyingParty.discover(issuer);
-    const desktop = new BrowserClient(issuer);
-    const onA = pinned(desktop, 'a');
-    let page = await onA.get(await rp.authorizationUrl());
-    while (page.location?.startsWith(issuer)) page = await onA.get(page.location);
-    const waiting = readQrPage(page);
-    const eventsPath = `/interaction/${waiting.uid}/events`;
-    const cookie = cookieHeader(desktop.cookies, eventsPath);
+    const { desktop, waiting, eventsPath, cookie } = await waitingOnA(rp);
 
     const onAStream = await openEvents(`${issuer}${eventsPath}`, { Cookie: cookie, 'X-Backend': 'a' });
     expect(JSON.parse((await onAStream.next())?.data as string)).toMatchObject({ state: 'waiting' });

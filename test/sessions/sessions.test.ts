@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
-import { CONFIDENTIAL, RP_LOGOUT_REDIRECT, RP_REDIRECT, type RunningQrid, startQrid } from '../support/start-qrid.js';
+import { CONFIDENTIAL, type RunningQrid, startQrid, TEST_RP_CLIENT } from '../support/start-qrid.js';
 
 /** A relying party's back-channel logout endpoint on loopback, collecting logout tokens. */
 class BackchannelReceiver {
@@ -43,16 +43,7 @@ describe('sessions on the phone', () => {
     await receiver.start();
     qrid = await startQrid({
       outgoing: { allow_private_hosts: ['127.0.0.1'] },
-      clients: [
-        {
-          client_id: CONFIDENTIAL.id,
-          client_secret: CONFIDENTIAL.secret,
-          client_name: 'Test RP',
-          redirect_uris: [RP_REDIRECT],
-          post_logout_redirect_uris: [RP_LOGOUT_REDIRECT],
-          backchannel_logout_uri: receiver.url,
-        },
-      ],
+      clients: [{ ...TEST_RP_CLIENT, backchannel_logout_uri: receiver.url }],
     });
   });
   afterAll(async () => {

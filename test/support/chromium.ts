@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 
 import { type Browser, chromium } from 'playwright-core';
 
+import { PHONE_UA } from './phone.js';
+
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** A phone-sized, touch, mobile-UA browser context (the approving phone in browser tests). */
+export const PHONE_CONTEXT = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PHONE_UA };
 
 /** Debian's Chromium through playwright-core; never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {

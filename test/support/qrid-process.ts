@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { projectRoot } from '../../src/paths.js';
-import { waitFor } from './free-port.js';
+import { waitFor } from '../../bench/loopback.js';
 import { CONFIDENTIAL, RP_LOGOUT_REDIRECT, RP_REDIRECT } from './start-qrid.js';
 
 export const COOKIE_KEY = 'test-cookie-key-0123456789abcdef-0123456789';

@@ -13,6 +13,15 @@ export const RP_LOGOUT_REDIRECT = 'http://rp.test/signed-out';
 export const CONFIDENTIAL = { id: 'test-rp', secret: 'test-rp-secret-that-is-long-enough-0123456789' };
 export const FIRST_PARTY = { id: 'first-party-spa' };
 
+/** The confidential test relying party as the config file registers it. */
+export const TEST_RP_CLIENT = {
+  client_id: CONFIDENTIAL.id,
+  client_secret: CONFIDENTIAL.secret,
+  client_name: 'Test RP',
+  redirect_uris: [RP_REDIRECT],
+  post_logout_redirect_uris: [RP_LOGOUT_REDIRECT],
+};
+
 export interface RunningQrid {
   issuer: string;
   port: number;
@@ -41,13 +50,7 @@ export async function startQrid(
       cookie_keys: ['test-cookie-key-0123456789abcdef-0123456789'],
       log_level: 'silent',
       clients: [
-        {
-          client_id: CONFIDENTIAL.id,
-          client_secret: CONFIDENTIAL.secret,
-          client_name: 'Test RP',
-          redirect_uris: [RP_REDIRECT],
-          post_logout_redirect_uris: [RP_LOGOUT_REDIRECT],
-        },
+        TEST_RP_CLIENT,
         {
           client_id: FIRST_PARTY.id,
           client_name: 'First-party SPA',
