@@ -13,11 +13,8 @@ export class RateLimiter {
   ) {}
 
   async hit(bucket: string, subject: string, limit: number): Promise<void> {
-    const { count, ttlSeconds } = await this.store.increment(`rate:${bucket}:${subject}`, this.windowSeconds);
-    if (count > limit) {
-      this.onLimited(bucket);
-      throw tooManyRequests(ttlSeconds);
-    }
+    const key = `rate:${bucket}:${subject}`;
+    if ((await this.store.increment(key, this.windowSeconds)) > limit) await this.#refuse(bucket, key);
   }
 
   /**
@@ -25,11 +22,15 @@ export class RateLimiter {
    * subject in the window; `recordFailure` adds one. Successes cost nothing.
    */
   async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
-    const { count, ttlSeconds } = await this.store.counter(`rate:${bucket}:${subject}`);
-    if (count >= limit) {
-      this.onLimited(bucket);
-      throw tooManyRequests(ttlSeconds);
-    }
+    const key = `rate:${bucket}:${subject}`;
+    if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key);
+  }
+
+  /** Only a refusal reads the window's remaining time (for Retry-After): allowed hits cost one command. */
+  async #refuse(bucket: string, key: string): Promise<never> {
+    this.onLimited(bucket);
+    const left = await this.store.ttl(key);
+    throw tooManyRequests(left === undefined || !Number.isFinite(left) ? this.windowSeconds : Math.max(1, left));
   }
 
   async recordFailure(bucket: string, subject: string): Promise<void> {

@@ -133,22 +133,22 @@ export class MemoryStore implements Store {
     if (entry.value.size === 0) this.#entries.delete(key);
   }
 
-  async increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
+  async increment(key: string, windowSeconds: number): Promise<number> {
     const entry = this.#live(key);
     if (!entry) {
       this.#entries.set(key, { type: 'counter', value: 1, expiresAt: this.#expiry(windowSeconds) });
-      return { count: 1, ttlSeconds: windowSeconds };
+      return 1;
     }
     if (entry.type !== 'counter') throw new TypeError(`store key ${key} does not hold a counter`);
     entry.value += 1;
-    return { count: entry.value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAt - this.#now()) / 1000)) };
+    return entry.value;
   }
 
-  async counter(key: string): Promise<{ count: number; ttlSeconds: number }> {
+  async counter(key: string): Promise<number> {
     const entry = this.#live(key);
-    if (!entry) return { count: 0, ttlSeconds: 0 };
+    if (!entry) return 0;
     if (entry.type !== 'counter') throw new TypeError(`store key ${key} does not hold a counter`);
-    return { count: entry.value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAt - this.#now()) / 1000)) };
+    return entry.value;
   }
 
   async publish(channel: string, message: string): Promise<void> {

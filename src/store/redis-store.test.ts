@@ -56,7 +56,7 @@ describe('redis store specifics', () => {
     await store.putRecord('probe:rec', { a: '1' });
     await store.addToIndex('probe:set', 'm');
     await store.increment('probe:count', 60);
-    expect(await raw.hgetall(`${prefix}probe:rec`)).toEqual({ a: '1' });
+    expect(JSON.parse((await raw.get(`${prefix}probe:rec`)) as string)).toEqual({ a: '1' });
     expect(await raw.smembers(`${prefix}probe:set`)).toEqual(['m']);
     expect(await raw.get(`${prefix}probe:count`)).toBe('1');
     expect(await raw.exists('probe:rec', 'probe:set', 'probe:count')).toBe(0);
@@ -100,31 +100,44 @@ describe('redis store specifics', () => {
     const before = await raw.pttl(`${prefix}kind:rec`);
     await expect(store.addToIndex('kind:rec', 'x')).rejects.toThrow(/WRONGTYPE/);
     await expect(store.indexMembers('kind:rec')).rejects.toThrow(/WRONGTYPE/);
-    expect(await raw.hgetall(`${prefix}kind:rec`)).toEqual({ a: '1' });
+    expect(JSON.parse((await raw.get(`${prefix}kind:rec`)) as string)).toEqual({ a: '1' });
     expect(await raw.pttl(`${prefix}kind:rec`)).toBeLessThanOrEqual(before);
     expect(await raw.pttl(`${prefix}kind:rec`)).toBeGreaterThan(50_000);
   });
 
-  it('refuses empty records with a TypeError', async () => {
-    await expect(store.putRecord('empty', {})).rejects.toThrow(TypeError);
-    expect(await raw.exists(`${prefix}empty`)).toBe(0);
+  it('stores a record as one JSON string and patches it with one script', async () => {
+    await store.putRecord('json:rec', { state: 'waiting', empty: '' }, 60);
+    expect(await raw.type(`${prefix}json:rec`)).toBe('string');
+    const patched = await store.patchRecord('json:rec', { state: 'scanned', note: 'Zoë 名前' }, { ifMatch: { state: 'waiting' } });
+    expect(patched).toEqual({ state: 'scanned', empty: '', note: 'Zoë 名前' });
+    expect(JSON.parse((await raw.get(`${prefix}json:rec`)) as string)).toEqual(patched);
+    expect(await raw.pttl(`${prefix}json:rec`)).toBeGreaterThan(50_000); // KEEPTTL
   });
 
-  it('shares one subscription per channel between listeners', async () => {
-    const channel = `${prefix}shared`;
-    const a: string[] = [];
-    const b: string[] = [];
-    const offA = await store.subscribe('shared', (m) => a.push(m));
-    const offB = await store.subscribe('shared', (m) => b.push(m));
-    expect(await raw.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
-    await store.publish('shared', 'one');
-    for (let i = 0; i < 50 && (a.length === 0 || b.length === 0); i += 1) await sleep(10);
-    expect([a, b]).toEqual([['one'], ['one']]);
-    await offA();
-    expect(await raw.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
-    await offB();
-    await offB(); // a second call is harmless
-    expect(await raw.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+  it('carries every channel on one pattern subscription, with no Redis command per listener', async () => {
+    const subscriber = createRedisStore({ url, keyPrefix: `${prefix}pattern:` });
+    try {
+      const patternsBefore = Number(await raw.pubsub('NUMPAT'));
+      const a: string[] = [];
+      const b: string[] = [];
+      const offA = await subscriber.subscribe('shared', (m) => a.push(m));
+      const offB = await subscriber.subscribe('shared', (m) => b.push(m));
+      const offC = await subscriber.subscribe('other', () => undefined);
+      expect(Number(await raw.pubsub('NUMPAT'))).toBe(patternsBefore + 1);
+      expect(await raw.pubsub('NUMSUB', `${prefix}pattern:shared`)).toEqual([`${prefix}pattern:shared`, 0]);
+      expect(subscriber.listenedChannels()).toBe(2);
+      await subscriber.publish('shared', 'one');
+      for (let i = 0; i < 50 && (a.length === 0 || b.length === 0); i += 1) await sleep(10);
+      expect([a, b]).toEqual([['one'], ['one']]);
+      await offA();
+      await offB();
+      await offB(); // a second call is harmless
+      expect(subscriber.listenedChannels()).toBe(1);
+      await offC();
+      expect(subscriber.listenedChannels()).toBe(0);
+    } finally {
+      await subscriber.close();
+    }
   });
 
   it('fails fast when Redis is unreachable', async () => {

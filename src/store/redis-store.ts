@@ -3,6 +3,8 @@
  * same time, so it enforces:
  * - every operation that decides a race is one Lua script or one command, never a read here
  *   followed by a write (another process could act in between);
+ * - records are JSON strings, so the common operations are one command each (GET, SET … PX,
+ *   SET … NX, GETDEL); needs Redis 6.2 or later;
  * - every script touches exactly one key, so it runs unchanged on Redis Cluster (multi-key
  *   DEL is split per key there, since the keys may live in different slots);
  * - a key of the wrong type makes the operation reject (WRONGTYPE) before anything is written;
@@ -35,27 +37,17 @@ export interface RedisStoreOptions {
 
 type Connection = Redis | Cluster;
 type Listener = (message: string) => void;
-type Channel = { listeners: Set<Listener>; ready: Promise<unknown> };
 
-// KEYS[1] record; ARGV: mode ('replace' | 'nx'), pttl ('' = none), field, value, ...
-// Replacing deletes first so no field of the old record survives, whatever the old key held.
-const WRITE = `
-if ARGV[1] == 'nx' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-else redis.call('DEL', KEYS[1]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1`;
+// Records are one string key each: the JSON of their fields. A read is one GET, a write one
+// SET (with PX and NX as needed), a take one GETDEL; only conditional patches need a script.
 
 // KEYS[1] record; ARGV: pttl ('' = keep), condition count, then per condition: field, n,
-// n allowed values; then field, value, ... to merge. Returns the record after, or nil.
-// One HGETALL reads the record (and raises WRONGTYPE for another kind of key); conditions and
-// the merged result are computed here, so a patch costs two or three commands, not one per field.
+// n allowed values; then field, value, ... to merge. Returns the record's JSON after, or nil.
+// GET raises WRONGTYPE for another kind of key before anything is written.
 const PATCH = `
-local flat = redis.call('HGETALL', KEYS[1])
-if #flat == 0 then return false end
-local record = {}
-for k = 1, #flat, 2 do record[flat[k]] = flat[k + 1] end
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local record = cjson.decode(raw)
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
   local current = record[ARGV[i]] or ''
@@ -66,23 +58,12 @@ for _ = 1, tonumber(ARGV[2]) do
   i = i + 2 + n
 end
 if i <= #ARGV then
-  redis.call('HSET', KEYS[1], unpack(ARGV, i))
   for k = i, #ARGV, 2 do record[ARGV[k]] = ARGV[k + 1] end
-end
-if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local out = {}
-for field, value in pairs(record) do
-  out[#out + 1] = field
-  out[#out + 1] = value
-end
-return out`;
-
-// HGETALL raises WRONGTYPE before the DEL; a missing key reads as an empty list.
-const TAKE = `
-local fields = redis.call('HGETALL', KEYS[1])
-if #fields == 0 then return false end
-redis.call('DEL', KEYS[1])
-return fields`;
+  raw = cjson.encode(record)
+  if ARGV[1] ~= '' then redis.call('SET', KEYS[1], raw, 'PX', ARGV[1])
+  else redis.call('SET', KEYS[1], raw, 'KEEPTTL') end
+elseif ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return raw`;
 
 // KEYS[1] set; ARGV: member, pttl ('' = persistent). PTTL before SADD: -2 new, -1 persistent.
 // SADD raises WRONGTYPE before any change.
@@ -94,20 +75,14 @@ elseif before == -2 or (before >= 0 and before < tonumber(ARGV[2])) then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end`;
 
-// KEYS[1] counter; ARGV: window (ms). A counter found without expiry (written by hand, or an
-// older bug) gets the window too, so it cannot block a client forever.
+// KEYS[1] counter; ARGV: window (ms). The window starts with the first increment; INCR and
+// PEXPIRE in one script, so no counter can be left without its expiry.
 const INCREMENT = `
 local count = redis.call('INCR', KEYS[1])
-local pttl = redis.call('PTTL', KEYS[1])
-if count == 1 or pttl == -1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  pttl = tonumber(ARGV[1])
-end
-return {count, pttl}`;
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
 
-const SCRIPTS = {
-  qridWrite: WRITE, qridPatch: PATCH, qridTake: TAKE, qridAddToIndex: ADD_TO_INDEX, qridIncrement: INCREMENT,
-};
+const SCRIPTS = { qridPatch: PATCH, qridAddToIndex: ADD_TO_INDEX, qridIncrement: INCREMENT };
 type ScriptName = keyof typeof SCRIPTS;
 
 /** Milliseconds for PEXPIRE, or '' for "no expiry". */
@@ -117,11 +92,13 @@ function pttlArg(ttlSeconds: number | undefined): string {
   return String(Math.round(ttlSeconds * 1000));
 }
 
-function toFields(flat: unknown): Fields | undefined {
-  if (!Array.isArray(flat) || flat.length === 0) return undefined;
-  const fields: Fields = {};
-  for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
-  return fields;
+function parseRecord(raw: unknown): Fields | undefined {
+  return typeof raw === 'string' ? (JSON.parse(raw) as Fields) : undefined;
+}
+
+/** Pub/sub channels are matched by one pattern, so glob characters in the prefix are escaped. */
+function patternFor(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 }
 
 function urlOptions(url: string | undefined): RedisOptions {
@@ -171,8 +148,10 @@ export class RedisStore implements Store {
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onError: (error: unknown) => void;
-  readonly #channels = new Map<string, Channel>();
+  /** Local listeners by full channel name; Redis knows only this instance's one pattern. */
+  readonly #listeners = new Map<string, Set<Listener>>();
   #subscriber: Connection | undefined;
+  #patternReady: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -213,23 +192,24 @@ export class RedisStore implements Store {
   }
 
   async getRecord(key: string): Promise<Fields | undefined> {
-    const fields = await this.#run(this.#redis.hgetall(this.#prefix + key));
-    return Object.keys(fields).length > 0 ? fields : undefined;
+    return parseRecord(await this.#run(this.#redis.get(this.#prefix + key)));
   }
 
-  /** Redis cannot hold a hash without fields, so an empty record is refused with a TypeError. */
-  #write(mode: 'replace' | 'nx', key: string, fields: Fields, ttlSeconds: number | undefined): Promise<unknown> {
-    const flat = Object.entries(fields).flat();
-    if (flat.length === 0) throw new TypeError(`store record ${key} needs at least one field`);
-    return this.#script('qridWrite', key, [mode, pttlArg(ttlSeconds), ...flat]);
+  #set(key: string, fields: Fields, ttlSeconds: number | undefined, nx: boolean): Promise<'OK' | null> {
+    const pttl = pttlArg(ttlSeconds);
+    const value = JSON.stringify(fields);
+    const k = this.#prefix + key;
+    const redis = this.#redis;
+    if (nx) return this.#run(pttl ? redis.set(k, value, 'PX', pttl, 'NX') : redis.set(k, value, 'NX'));
+    return this.#run(pttl ? redis.set(k, value, 'PX', pttl) : redis.set(k, value));
   }
 
   async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {
-    await this.#write('replace', key, fields, ttlSeconds);
+    await this.#set(key, fields, ttlSeconds, false);
   }
 
   async putRecordIfAbsent(key: string, fields: Fields, ttlSeconds?: number): Promise<boolean> {
-    return (await this.#write('nx', key, fields, ttlSeconds)) === 1;
+    return (await this.#set(key, fields, ttlSeconds, true)) === 'OK';
   }
 
   async patchRecord(key: string, fields: Fields, options: PatchOptions = {}): Promise<Fields | undefined> {
@@ -240,11 +220,11 @@ export class RedisStore implements Store {
       args.push(name, String(allowed.length), ...allowed);
     }
     args.push(...Object.entries(fields).flat());
-    return toFields(await this.#script('qridPatch', key, args));
+    return parseRecord(await this.#script('qridPatch', key, args));
   }
 
   async takeRecord(key: string): Promise<Fields | undefined> {
-    return toFields(await this.#script('qridTake', key, []));
+    return parseRecord(await this.#run(this.#redis.getdel(this.#prefix + key)));
   }
 
   async deleteKeys(keys: readonly string[]): Promise<number> {
@@ -273,38 +253,38 @@ export class RedisStore implements Store {
     await this.#run(this.#redis.srem(this.#prefix + key, member)); // Redis drops the set when it empties
   }
 
-  async increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
+  async increment(key: string, windowSeconds: number): Promise<number> {
     const window = pttlArg(windowSeconds);
     if (window === '') throw new RangeError('a counter needs a finite window');
-    const [count, pttl] = (await this.#script('qridIncrement', key, [window])) as [number, number];
-    return { count, ttlSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
+    return Number(await this.#script('qridIncrement', key, [window]));
   }
 
-  async counter(key: string): Promise<{ count: number; ttlSeconds: number }> {
-    const [value, pttl] = await this.#run(Promise.all([this.#redis.get(this.#prefix + key), this.#redis.pttl(this.#prefix + key)]));
-    if (value === null) return { count: 0, ttlSeconds: 0 };
-    return { count: Number(value), ttlSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
+  async counter(key: string): Promise<number> {
+    return Number((await this.#run(this.#redis.get(this.#prefix + key))) ?? 0);
   }
 
   async publish(channel: string, message: string): Promise<void> {
     await this.#run(this.#redis.publish(this.#prefix + channel, message));
   }
 
-  /** One connection carries every subscription of this store; messages are routed here. */
-  #subscriberConnection(): Connection {
-    if (this.#closed) throw new Error('store is closed');
+  /**
+   * One connection and one pattern subscription (`<prefix>*`) carry every subscription of this
+   * instance: a waiting page costs a map entry here, not a SUBSCRIBE and UNSUBSCRIBE in Redis.
+   * Every instance sees every event of its prefix and routes it in process.
+   */
+  #subscribed(): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
     if (!this.#subscriber) {
-      // No ready check: ioredis sends INFO once connected, and if SUBSCRIBEs queued meanwhile
-      // already put the connection in subscriber mode, that INFO fails and takes the queued
-      // subscriptions down with it (seen as 503s on the first burst of waiting pages).
+      // No ready check: ioredis sends INFO once connected, and if the queued PSUBSCRIBE already
+      // put the connection in subscriber mode, that INFO fails and takes the subscription with it.
       const subscriber =
         this.#redis instanceof Cluster
           ? this.#redis.duplicate(undefined, { enableReadyCheck: false })
           : this.#redis.duplicate({ enableReadyCheck: false });
       subscriber.on('error', (error: unknown) => this.#onError(error));
-      subscriber.on('message', (channel: string, message: string) => {
+      subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
         // One failing listener must not starve the others, nor break the connection's reader.
-        for (const listener of this.#channels.get(channel)?.listeners ?? []) {
+        for (const listener of this.#listeners.get(channel) ?? []) {
           try {
             listener(message);
           } catch (error) {
@@ -314,38 +294,40 @@ export class RedisStore implements Store {
       });
       this.#subscriber = subscriber;
     }
-    return this.#subscriber;
-  }
-
-  /** The channel's entry, subscribing on first use; a failed SUBSCRIBE leaves no entry behind. */
-  #channel(name: string): Channel {
-    const existing = this.#channels.get(name);
-    if (existing) return existing;
-    const entry: Channel = { listeners: new Set(), ready: this.#run(this.#subscriberConnection().subscribe(name)) };
-    entry.ready.catch(() => this.#channels.get(name) === entry && this.#channels.delete(name));
-    this.#channels.set(name, entry);
-    return entry;
+    if (!this.#patternReady) {
+      const ready = this.#run(this.#subscriber.psubscribe(patternFor(this.#prefix)));
+      // A failed PSUBSCRIBE is retried by the next subscriber (ioredis resubscribes by itself
+      // after a reconnect once it has succeeded).
+      ready.catch(() => this.#patternReady === ready && (this.#patternReady = undefined));
+      this.#patternReady = ready;
+    }
+    return this.#patternReady;
   }
 
   async subscribe(channel: string, listener: Listener): Promise<Unsubscribe> {
     const name = this.#prefix + channel;
-    const entry = this.#channel(name);
     // A wrapper per call, so one function subscribed twice is called twice, as in memory.
     const own: Listener = (message) => listener(message);
-    entry.listeners.add(own);
-    await entry.ready.catch((error: unknown) => {
-      entry.listeners.delete(own);
-      throw error;
-    });
-    let active = true;
-    return async () => {
-      if (!active) return;
-      active = false;
-      entry.listeners.delete(own);
-      if (entry.listeners.size > 0 || this.#channels.get(name) !== entry) return;
-      this.#channels.delete(name);
-      if (!this.#closed) await this.#run(this.#subscriberConnection().unsubscribe(name));
+    const forget = () => {
+      const set = this.#listeners.get(name);
+      set?.delete(own);
+      if (set?.size === 0) this.#listeners.delete(name);
     };
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, (set = new Set()));
+    set.add(own);
+    try {
+      await this.#subscribed();
+    } catch (error) {
+      forget();
+      throw error;
+    }
+    return async () => forget();
+  }
+
+  /** Channels with a listener in this instance (for tests and metrics). */
+  listenedChannels(): number {
+    return this.#listeners.size;
   }
 
   async ping(): Promise<void> {
@@ -359,7 +341,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#channels.clear();
+    this.#listeners.clear();
     const connections = this.#subscriber ? [this.#redis, this.#subscriber] : [this.#redis];
     // If Redis cannot take the QUIT, drop the socket: a closed store must stop reconnecting.
     await Promise.all(connections.map((c) => this.#run(c.quit()).catch(() => c.disconnect())));

@@ -4,7 +4,7 @@
  * primitives, so an implementation only has to get these right (and the contract suite in
  * `contract.ts` checks that it does).
  *
- * Records are flat string maps (a Redis hash). Every operation that decides who wins a race
+ * Records are flat string maps (in Redis, one JSON string each). Every operation that decides who wins a race
  * (`putRecordIfAbsent`, `patchRecord` with `ifMatch`, `takeRecord`, `increment`) is atomic.
  */
 export type Fields = Record<string, string>;
@@ -46,12 +46,16 @@ export interface Store {
   indexMembers(key: string): Promise<string[]>;
   removeFromIndex(key: string, member: string): Promise<void>;
 
-  /** Atomically add 1; the counter expires `windowSeconds` after its first increment. */
-  increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }>;
-  /** A counter's value and seconds left (0 and 0 when absent). */
-  counter(key: string): Promise<{ count: number; ttlSeconds: number }>;
+  /**
+   * Atomically add 1 and return the new count; the counter expires `windowSeconds` after its
+   * first increment (`ttl` tells how long is left, which only a refusal needs).
+   */
+  increment(key: string, windowSeconds: number): Promise<number>;
+  /** A counter's value (0 when absent). */
+  counter(key: string): Promise<number>;
 
   publish(channel: string, message: string): Promise<void>;
+  /** Resolves once messages published from now on reach `listener`. */
   subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>;
 
   /** Throws if the store cannot serve requests. */
