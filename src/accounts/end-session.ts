@@ -1,4 +1,4 @@
-import { accountSessionsKey, revokeGrantTokens } from '../adapters/oidc-adapter.js';
+import { revokeGrantTokens } from '../adapters/oidc-adapter.js';
 import type { Services } from '../services.js';
 
 export type EndReason = 'user' | 'user_all' | 'not_me' | 'device_removed' | 'user_disabled' | 'user_removed' | 'replaced';
@@ -39,8 +39,7 @@ export async function endSession(
     await Promise.all(notified);
     await session.destroy();
   }
-  if (accountId) await store.removeFromIndex(accountSessionsKey(accountId), uid);
-  await sessions.remove(uid);
+  await sessions.remove(uid, accountId);
   if (!session && !record) return false;
   logger.info(
     {
@@ -57,9 +56,4 @@ export async function endSession(
     'session.ended',
   );
   return true;
-}
-
-/** Every session of an account (oidc-provider's index of them, kept by the adapter). */
-export async function sessionUidsOf(store: Services['store'], accountId: string): Promise<string[]> {
-  return store.indexMembers(accountSessionsKey(accountId));
 }

@@ -9,12 +9,11 @@ export async function removeDevice(
   actor: { accountId?: string; deviceId?: string; ip?: string } = {},
   reason: 'device_removed' | 'user_disabled' | 'user_removed' = 'device_removed',
 ): Promise<number> {
-  const uids = await services.sessions.forDevice(device.id);
+  const uids = await services.sessions.forDevice(device);
   let ended = 0;
   for (const uid of uids) if (await endSession(services, uid, reason, actor)) ended += 1;
   await services.passkeys.removeForDevice(device.id);
   await services.devices.delete(device);
-  await services.sessions.forgetDevice(device.id);
   services.logger.info(
     { event: 'device.removed', deviceId: device.id, accountId: device.userId, sessionsEnded: ended, reason, byAccount: actor.accountId, byDevice: actor.deviceId, ip: actor.ip },
     'device.removed',

@@ -18,7 +18,8 @@ export interface SessionRecord {
 }
 
 const recordKey = (uid: string) => `session-record:${uid}`;
-const deviceSessionsKey = (deviceId: string) => `device-sessions:${deviceId}`;
+/** Sessions of one account, for the phone's session list, "sign out everywhere" and device removal. */
+export const accountSessionsKey = (accountId: string) => `account-sessions:${accountId}`;
 
 export class SessionRecords {
   constructor(
@@ -26,9 +27,11 @@ export class SessionRecords {
     private readonly ttlSeconds: number,
   ) {}
 
-  async save(record: SessionRecord): Promise<void> {
-    await this.store.putRecord(recordKey(record.uid), toFields(record), this.ttlSeconds);
-    if (record.deviceId) await this.store.addToIndex(deviceSessionsKey(record.deviceId), record.uid, this.ttlSeconds);
+  /** Records a new session; false (and nothing written) if this uid already has a record. */
+  async save(record: SessionRecord): Promise<boolean> {
+    if (!(await this.store.putRecordIfAbsent(recordKey(record.uid), toFields(record), this.ttlSeconds))) return false;
+    await this.store.addToIndex(accountSessionsKey(record.accountId), record.uid, this.ttlSeconds);
+    return true;
   }
 
   async find(uid: string): Promise<SessionRecord | undefined> {
@@ -40,18 +43,22 @@ export class SessionRecords {
     await this.store.patchRecord(recordKey(uid), { lastUsedAt: String(Date.now()) }, { ttlSeconds: this.ttlSeconds });
   }
 
-  async forDevice(deviceId: string): Promise<string[]> {
-    return this.store.indexMembers(deviceSessionsKey(deviceId));
+  /** Session uids of an account (entries may outlive their session; readers check). */
+  async ofAccount(accountId: string): Promise<string[]> {
+    return this.store.indexMembers(accountSessionsKey(accountId));
   }
 
-  async remove(uid: string): Promise<void> {
-    const record = await this.find(uid);
+  /** The sessions a device approved: its account's sessions, filtered by their records. */
+  async forDevice(device: { id: string; userId: string }): Promise<string[]> {
+    const uids = await this.ofAccount(device.userId);
+    const records = await Promise.all(uids.map((uid) => this.find(uid)));
+    return uids.filter((_, i) => records[i]?.deviceId === device.id);
+  }
+
+  async remove(uid: string, accountId?: string): Promise<void> {
+    const owner = accountId ?? (await this.find(uid))?.accountId;
     await this.store.deleteKeys([recordKey(uid)]);
-    if (record?.deviceId) await this.store.removeFromIndex(deviceSessionsKey(record.deviceId), uid);
-  }
-
-  async forgetDevice(deviceId: string): Promise<void> {
-    await this.store.deleteKeys([deviceSessionsKey(deviceId)]);
+    if (owner) await this.store.removeFromIndex(accountSessionsKey(owner), uid);
   }
 }
 

@@ -3,29 +3,23 @@ import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 
 /**
- * oidc-provider's storage, on qrid's store. One record per model instance
- * (`oidc:<Model>:<id>` → payload JSON + consumed mark), plus the secondary indexes the
- * provider looks things up by. Indexes expire with their members, so none grows forever.
+ * oidc-provider's storage, on qrid's store: one record per model instance
+ * (`oidc:<Model>:<id>` → payload JSON + consumed mark), plus the two look-ups the provider
+ * needs (session by uid, device flow by user code).
+ *
+ * Tokens are not indexed by grant. Revoking a grant deletes the Grant record, and
+ * oidc-provider refuses every token whose grant it cannot find (code and refresh exchanges,
+ * userinfo, introspection all load the grant), so one DEL revokes every token issued under
+ * it; the orphaned token records expire on their own. The provider is configured with
+ * `revokeGrantPolicy: () => true` so that no revocation means "tokens but not the grant".
  */
-const GRANTABLE = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-]);
-
 const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
-const grantKey = (grantId: string) => `oidc:grant:${grantId}`;
 const sessionUidKey = (uid: string) => `oidc:session-uid:${uid}`;
 const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
-/** Sessions of one account, for the phone's session list and "sign out everywhere". */
-export const accountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
-/** Deletes every token issued under a grant (the same index revokeByGrantId uses). */
+/** Revokes a grant and with it every token issued under it (see above). */
 export async function revokeGrantTokens(store: Store, grantId: string): Promise<void> {
-  const members = await store.indexMembers(grantKey(grantId));
-  await store.deleteKeys([...members, grantKey(grantId), modelKey('Grant', grantId)]);
+  await store.deleteKeys([modelKey('Grant', grantId)]);
 }
 
 export function createOidcAdapter(store: Store): new (name: string) => Adapter {
@@ -33,19 +27,11 @@ export function createOidcAdapter(store: Store): new (name: string) => Adapter {
     constructor(readonly name: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      const key = modelKey(this.name, id);
       const ttl = expiresIn > 0 ? expiresIn : undefined;
-      await store.putRecord(key, { payload: JSON.stringify(payload), consumed: '' }, ttl);
-      if (GRANTABLE.has(this.name) && payload.grantId) {
-        await store.addToIndex(grantKey(payload.grantId), key, ttl);
-      }
-      if (this.name === 'Session') {
-        if (payload.uid) await store.putRecord(sessionUidKey(payload.uid), { id }, ttl);
-        if (payload.accountId) await store.addToIndex(accountSessionsKey(payload.accountId), payload.uid ?? id, ttl);
-      }
-      if (this.name === 'DeviceCode' && payload.userCode) {
-        await store.putRecord(userCodeKey(payload.userCode), { id }, ttl);
-      }
+      const writes = [store.putRecord(modelKey(this.name, id), { payload: JSON.stringify(payload) }, ttl)];
+      if (this.name === 'Session' && payload.uid) writes.push(store.putRecord(sessionUidKey(payload.uid), { id }, ttl));
+      if (this.name === 'DeviceCode' && payload.userCode) writes.push(store.putRecord(userCodeKey(payload.userCode), { id }, ttl));
+      await Promise.all(writes);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -88,14 +74,12 @@ export function createOidcAdapter(store: Store): new (name: string) => Adapter {
       if (this.name === 'Session') {
         const payload = await this.find(id);
         if (payload?.uid) await store.deleteKeys([sessionUidKey(payload.uid)]);
-        if (payload?.accountId) await store.removeFromIndex(accountSessionsKey(payload.accountId), payload.uid ?? id);
       }
       await store.deleteKeys([key]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      const members = await store.indexMembers(grantKey(grantId));
-      await store.deleteKeys([...members, grantKey(grantId)]);
+      await revokeGrantTokens(store, grantId);
     }
   };
 }

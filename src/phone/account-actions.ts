@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 
-import { endSession, sessionUidsOf } from '../accounts/end-session.js';
+import { endSession } from '../accounts/end-session.js';
 import { removeDevice } from '../accounts/remove-device.js';
 import { notFound } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
@@ -14,7 +14,7 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The session a route names, only if it is the signed-in user's own. */
 async function ownSession(services: Services, ctx: Context, accountId: string): Promise<string> {
   const uid = String(ctx.params.uid ?? '');
-  if (!ID.test(uid) || !(await sessionUidsOf(services.store, accountId)).includes(uid)) {
+  if (!ID.test(uid) || !(await services.sessions.ofAccount(accountId)).includes(uid)) {
     throw notFound('That session does not exist or has already ended.');
   }
   return uid;
@@ -44,7 +44,7 @@ export function endAllSessions(services: Services) {
   return async function endAll(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
-    for (const uid of await sessionUidsOf(services.store, user.id)) {
+    for (const uid of await services.sessions.ofAccount(user.id)) {
       await endSession(services, uid, 'user_all', { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
     }
     ctx.status = 303;

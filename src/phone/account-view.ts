@@ -1,7 +1,5 @@
 import type { Device } from '../accounts/devices.js';
-import { sessionUidsOf } from '../accounts/end-session.js';
 import type { User } from '../accounts/users.js';
-import { accountSessionsKey } from '../adapters/oidc-adapter.js';
 import { approximateNetwork, describeUserAgent } from '../http/describe-client.js';
 import type { Services } from '../services.js';
 
@@ -29,10 +27,10 @@ export function formatTime(ms: number): string {
 export async function sessionViews(services: Services, user: User, devices: Device[]): Promise<SessionView[]> {
   const names = new Map(devices.map((d) => [d.id, d.name]));
   const views: Array<SessionView & { at: number }> = [];
-  for (const uid of await sessionUidsOf(services.store, user.id)) {
+  for (const uid of await services.sessions.ofAccount(user.id)) {
     const session = await services.provider.Session.findByUid(uid);
     if (!session?.accountId) {
-      await services.store.removeFromIndex(accountSessionsKey(user.id), uid);
+      await services.sessions.remove(uid, user.id);
       continue;
     }
     const record = await services.sessions.find(uid);

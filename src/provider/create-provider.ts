@@ -86,6 +86,10 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
     // Every refresh rotates: a stolen refresh token is good for one use, and its replay
     // (the rightful client refreshing after the thief) revokes the whole grant.
     rotateRefreshToken: true,
+    // Revoking any token revokes its grant (the provider's default keeps the grant when an
+    // access token is revoked). The store adapter revokes tokens by deleting their grant
+    // (src/adapters/oidc-adapter.ts), so the two must always go together.
+    revokeGrantPolicy: () => true,
     ttl: {
       AccessToken: config.ttl.access_token,
       AuthorizationCode: config.ttl.authorization_code,

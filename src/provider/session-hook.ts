@@ -25,8 +25,11 @@ export function recordSessions(services: Services) {
     if (!session?.accountId || !session.uid) return;
     try {
       const details = (oidc.result as { qrid?: QridLoginDetails } | undefined)?.qrid;
-      if (oidc.route === 'resume' && oidc.result?.login && details && !(await services.sessions.find(session.uid))) {
-        await services.sessions.save({
+      const started =
+        oidc.route === 'resume' &&
+        oidc.result?.login !== undefined &&
+        details !== undefined &&
+        (await services.sessions.save({
           uid: session.uid,
           accountId: session.accountId,
           deviceId: details.deviceId,
@@ -36,7 +39,8 @@ export function recordSessions(services: Services) {
           startedAt: Date.now(),
           lastUsedAt: Date.now(),
           amr: (session.amr as string[] | undefined) ?? [],
-        });
+        }));
+      if (started) {
         services.logger.info(
           {
             event: 'session.started',

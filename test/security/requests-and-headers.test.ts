@@ -126,6 +126,7 @@ describe('security: requests, protocol, headers', () => {
     const tokens = await second.redeem(callback2);
     await expect(second.redeem(callback2)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(second.config, tokens.access_token)).active).toBe(false);
+    await expect(oidc.fetchUserInfo(second.config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toMatchObject({ status: 401 });
     await expect(oidc.refreshTokenGrant(second.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
 
     // Refresh token replay after rotation revokes the grant.
