@@ -9,7 +9,7 @@ function setup() {
   let now = 1_000_000;
   const store = new MemoryStore({ now: () => now });
   const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120 }, createLogger('silent'), () => now);
-  const begin = () => engine.begin({ uid: `uid-${Math.random()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
+  const begin = () => engine.start({ uid: `uid-${Math.random()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
   return { engine, store, begin, advance: (ms: number) => (now += ms) };
 }
 
@@ -25,7 +25,7 @@ const decision = (deviceId: string, choice: 'approve' | 'deny' = 'approve'): Dec
 describe('ApprovalEngine', () => {
   it('runs waiting → scanned → approved → completed, once', async () => {
     const { engine, begin } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { approval, qr } = await begin();
     expect(approval.state).toBe('waiting');
     expect(qr?.handle).toMatch(/^[\w-]{22}$/);
     expect((await engine.claimHandle(qr!.handle, 'd1')).state).toBe('scanned');
@@ -36,27 +36,28 @@ describe('ApprovalEngine', () => {
   });
 
   it('keeps only a hash of the handle and the typed code in the store', async () => {
-    const { engine, begin, store } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { begin, store } = setup();
+    const { approval, qr } = await begin();
     const code = qr!.typedCode.replace('-', '');
     expect(await store.getRecord(`qr:${hashSecret(qr!.handle)}`)).toMatchObject({ approvalId: approval.id });
     expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: approval.id });
     expect(await store.getRecord(`qr:${qr!.handle}`)).toBeUndefined();
     const stored = JSON.stringify(await store.getRecord(`approval:${approval.id}`));
+    expect(stored).toContain(hashSecret(qr!.handle));
     expect(stored).not.toContain(qr!.handle);
     expect(stored).not.toContain(code);
   });
 
   it('lets exactly one of many concurrent decisions win', async () => {
     const { engine, begin } = setup();
-    const { qr } = await engine.issueQr((await begin()).id);
+    const { qr } = await begin();
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => engine.decideByHandle(qr!.handle, decision('d1'))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('makes a rotated-out handle worthless and a new one valid', async () => {
     const { engine, begin } = setup();
-    const { approval, qr: first } = await engine.issueQr((await begin()).id);
+    const { approval, qr: first } = await begin();
     const { qr: second } = await engine.issueQr(approval.id);
     await expect(engine.lookupHandle(first!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
     expect((await engine.lookupHandle(second!.handle)).id).toBe(approval.id);
@@ -64,7 +65,7 @@ describe('ApprovalEngine', () => {
 
   it('expires handles after their lifetime, but not while the scanning phone decides', async () => {
     const { engine, begin, advance } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { approval, qr } = await begin();
     advance(61_000);
     await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_expired' });
 
@@ -76,7 +77,7 @@ describe('ApprovalEngine', () => {
 
   it('does not rotate while a phone decides, and reopens once its time runs out', async () => {
     const { engine, begin, advance } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { approval, qr } = await begin();
     await engine.claimHandle(qr!.handle, 'd1');
     expect((await engine.issueQr(approval.id)).qr).toBeUndefined();
     advance(121_000);
@@ -88,7 +89,7 @@ describe('ApprovalEngine', () => {
 
   it('binds the request to the first device and refuses others', async () => {
     const { engine, begin } = setup();
-    const { qr } = await engine.issueQr((await begin()).id);
+    const { qr } = await begin();
     await engine.claimHandle(qr!.handle, 'd1');
     await expect(engine.claimHandle(qr!.handle, 'd2')).rejects.toMatchObject({ code: 'approval_claimed' });
     await expect(engine.decideByHandle(qr!.handle, decision('d2'))).rejects.toMatchObject({ code: 'approval_claimed' });
@@ -98,7 +99,7 @@ describe('ApprovalEngine', () => {
 
   it('accepts a typed code once, then decides as the claiming device', async () => {
     const { engine, begin } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { approval, qr } = await begin();
     const code = qr!.typedCode.replace('-', '');
     expect((await engine.claimTypedCode(code, 'd1')).state).toBe('scanned');
     await expect(engine.claimTypedCode(code, 'd1')).rejects.toMatchObject({ code: 'qr_used' });
@@ -111,9 +112,10 @@ describe('ApprovalEngine', () => {
 
   it('reports expiry with the interaction and publishes state changes without personal data', async () => {
     const { engine, begin, advance } = setup();
-    const { approval, qr } = await engine.issueQr((await begin()).id);
+    const { approval, qr } = await begin();
     const seen: unknown[] = [];
     const unsubscribe = await engine.subscribe(approval.id, (status) => seen.push(status));
+    await engine.claimHandle(qr!.handle, 'd1');
     await engine.decideByHandle(qr!.handle, decision('d1'));
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
@@ -123,5 +125,33 @@ describe('ApprovalEngine', () => {
     advance(601_000);
     expect(engine.status(await engine.get(approval.id))).toEqual({ state: 'expired' });
     expect(engine.status(undefined)).toEqual({ state: 'expired' });
+  });
+
+  it('claims and decides in one step for a phone that did not report the scan, and the handle is then used', async () => {
+    const { engine, begin, store } = setup();
+    const { approval, qr } = await begin();
+    const seen: unknown[] = [];
+    const unsubscribe = await engine.subscribe(approval.id, (status) => seen.push(status));
+    const pending = await engine.lookupHandle(qr!.handle);
+    const decided = await engine.decideByHandle(qr!.handle, decision('d1'), pending);
+    expect(decided).toMatchObject({ state: 'approved', deviceId: 'd1', handleUsed: true, accountId: 'account-of-d1' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([{ state: 'approved' }]);
+    await unsubscribe();
+    await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_used' });
+    // The stale copy read before the decision cannot decide again.
+    await expect(engine.decideByHandle(qr!.handle, decision('d1'), pending)).rejects.toMatchObject({ code: 'qr_used' });
+    expect(await store.getRecord(`approval:${approval.uid}`)).toMatchObject({ state: 'approved' });
+  });
+
+  it('a page opened again keeps its approval and gets a fresh QR', async () => {
+    const { engine } = setup();
+    const input = { uid: 'uid-again', clientId: 'app', expiresAt: 1_000_000 + 600_000, ip: '203.0.113.9', userAgent: 'UA' };
+    const first = await engine.start(input);
+    const again = await engine.start(input);
+    expect(again.approval.id).toBe(first.approval.id);
+    expect(again.qr?.handle).not.toBe(first.qr?.handle);
+    await expect(engine.lookupHandle(first.qr!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
+    expect((await engine.lookupHandle(again.qr!.handle)).id).toBe('uid-again');
   });
 });

@@ -42,8 +42,13 @@ export interface Decision {
 /** Decides whether the phone's network differs enough from the browser's to need number matching. */
 export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
 
+/**
+ * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
+ * finds it without a look-up key), and the shown QR handle and typed code each have a small
+ * record pointing at it. Whether the current handle was used lives in the approval itself, so
+ * a decision is one conditional patch.
+ */
 const approvalKey = (id: string) => `approval:${id}`;
-const approvalOfKey = (uid: string) => `approval-of:${uid}`;
 const qrKey = (hash: string) => `qr:${hash}`;
 const typedKey = (hash: string) => `typed:${hash}`;
 const channel = (id: string) => `approval-events:${id}`;
@@ -51,6 +56,15 @@ const channel = (id: string) => `approval-events:${id}`;
 const TOMBSTONE_SECONDS = 600;
 
 export type ApprovalEventListener = (event: string, approval: Approval) => void;
+
+export interface StartInput {
+  uid: string;
+  clientId: string;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+  freshRequired?: boolean;
+}
 
 export class ApprovalEngine {
   /** Told of every audited event (metrics hang here). */
@@ -69,45 +83,47 @@ export class ApprovalEngine {
     return fields ? fromFields(fields) : undefined;
   }
 
-  async forInteraction(uid: string): Promise<Approval | undefined> {
-    const ref = await this.store.getRecord(approvalOfKey(uid));
-    return ref?.id ? this.get(ref.id) : undefined;
+  /** The approval of an interaction: its id is the interaction's uid. */
+  forInteraction(uid: string): Promise<Approval | undefined> {
+    return this.get(uid);
   }
 
-  /** The approval for an interaction, created on first sight. */
-  async begin(input: { uid: string; clientId: string; expiresAt: number; ip: string; userAgent: string; freshRequired?: boolean }): Promise<Approval> {
-    const existing = await this.forInteraction(input.uid);
-    if (existing) return existing;
-    const ttl = this.#ttl(input.expiresAt);
+  /**
+   * The waiting page opened: creates the approval with its first QR (three writes), or, for a
+   * page opened again, issues a fresh QR for the existing one.
+   */
+  async start(input: StartInput): Promise<{ approval: Approval; qr?: IssuedQr }> {
+    const now = this.now();
+    const fresh = this.#newQr(now, input.expiresAt);
     const approval: Approval = {
-      id: randomToken(),
+      id: input.uid,
       uid: input.uid,
       clientId: input.clientId,
       state: 'waiting',
-      createdAt: this.now(),
+      createdAt: now,
       expiresAt: input.expiresAt,
       requesterIp: input.ip,
       requesterUserAgent: input.userAgent.slice(0, 512),
-      handleHash: '',
-      handleExpiresAt: 0,
-      typedCodeHash: '',
+      handleHash: fresh.handleHash,
+      handleExpiresAt: fresh.qr.handleExpiresAt,
+      handleUsed: false,
+      typedCodeHash: fresh.typedCodeHash,
       deviceId: '',
       decideBy: 0,
       accountId: '',
       freshRequired: Boolean(input.freshRequired),
-      matchNumber: 0,
+      matchNumber: randomInt(10, 100),
       numberRequired: false,
       amr: [],
       acr: '',
       decidedAt: 0,
     };
-    if (!(await this.store.putRecordIfAbsent(approvalOfKey(input.uid), { id: approval.id }, ttl))) {
-      const winner = await this.forInteraction(input.uid);
-      if (winner) return winner;
+    if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), this.#ttl(input.expiresAt)))) {
+      return this.issueQr(approval.id);
     }
-    await this.store.putRecord(approvalKey(approval.id), toFields(approval), ttl);
+    await this.#storeQrKeys(approval.id, fresh);
     this.#audit('approval.started', approval);
-    return approval;
+    return { approval, qr: fresh.qr };
   }
 
   /**
@@ -130,25 +146,16 @@ export class ApprovalEngine {
     if (state === 'approved' || state === 'completed') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
-    const handle = randomToken();
-    const code = typedCode();
-    const handleHash = hashSecret(handle);
-    const typedCodeHash = hashSecret(code);
-    const handleExpiresAt = Math.min(now + this.timings.handleSeconds * 1000, current.expiresAt);
-    const recordTtl = this.#ttl(handleExpiresAt) + TOMBSTONE_SECONDS;
-    await this.store.putRecord(qrKey(handleHash), { approvalId: id, expiresAt: String(handleExpiresAt), usedAt: '' }, recordTtl);
-    await this.store.putRecord(
-      typedKey(typedCodeHash),
-      { approvalId: id, handleHash, expiresAt: String(handleExpiresAt), usedAt: '' },
-      recordTtl,
-    );
+    const fresh = this.#newQr(now, current.expiresAt);
+    await this.#storeQrKeys(id, fresh);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
         state: 'waiting',
-        handleHash,
-        handleExpiresAt: String(handleExpiresAt),
-        typedCodeHash,
+        handleHash: fresh.handleHash,
+        handleExpiresAt: String(fresh.qr.handleExpiresAt),
+        handleUsed: '',
+        typedCodeHash: fresh.typedCodeHash,
         deviceId: '',
         decideBy: '0',
         matchNumber: String(randomInt(10, 100)),
@@ -158,7 +165,7 @@ export class ApprovalEngine {
     );
     if (!patched) {
       // Something else moved first (a scan, a decision): the new handle never becomes valid.
-      await this.store.deleteKeys([qrKey(handleHash), typedKey(typedCodeHash)]);
+      await this.store.deleteKeys([qrKey(fresh.handleHash), typedKey(fresh.typedCodeHash)]);
       const latest = await this.get(id);
       if (!latest) throw approvalErrors.expired();
       return { approval: latest };
@@ -166,16 +173,17 @@ export class ApprovalEngine {
     if (current.handleHash) await this.store.deleteKeys([qrKey(current.handleHash), typedKey(current.typedCodeHash)]);
     const approval = fromFields(patched);
     if (current.state !== 'waiting') await this.#publish(approval);
-    return { approval, qr: { handle, typedCode: formatTypedCode(code), handleExpiresAt } };
+    return { approval, qr: fresh.qr };
   }
 
   /** Read-only: what a QR handle points at. GET and HEAD of /q/<handle> use only this. */
   async lookupHandle(handle: string): Promise<Approval> {
     const handleHash = hashSecret(handle);
     const record = await this.store.getRecord(qrKey(handleHash));
+    const approval = record?.approvalId ? await this.get(record.approvalId) : undefined;
     if (!record) throw approvalErrors.unknownQr();
-    if (record.usedAt) throw approvalErrors.usedQr();
-    return this.#currentFor(record, handleHash);
+    if (approval?.handleHash === handleHash && approval.handleUsed) throw approvalErrors.usedQr();
+    return this.#pending(approval, approval?.handleHash === handleHash);
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
@@ -197,42 +205,71 @@ export class ApprovalEngine {
       const record = await this.store.getRecord(typedKey(codeHash));
       throw record ? approvalErrors.usedQr() : approvalErrors.wrongCode();
     }
-    const approval = await this.#currentFor(used, used.handleHash ?? '');
-    return this.#claim(approval, deviceId, deviceIp);
+    const approval = used.approvalId ? await this.get(used.approvalId) : undefined;
+    return this.#claim(this.#pending(approval, approval?.typedCodeHash === codeHash), deviceId, deviceIp);
   }
 
-  /** Approve or deny through the QR handle itself (single use). */
-  async decideByHandle(handle: string, decision: Decision): Promise<Approval> {
-    const seen = await this.lookupHandle(handle);
-    // Another device's request: refuse without burning the handle for its rightful owner.
-    if (seen.deviceId && seen.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
+  /**
+   * Approve or deny through the QR handle itself (single use). The phone that has not claimed
+   * the request yet claims and decides in the same conditional patch. `seen` is what the
+   * caller already read through `lookupHandle` for this handle (saves reading it again; the
+   * patch's conditions make a stale copy harmless).
+   */
+  async decideByHandle(handle: string, decision: Decision, seen?: Approval): Promise<Approval> {
     const handleHash = hashSecret(handle);
-    const used = await this.store.patchRecord(qrKey(handleHash), { usedAt: String(this.now()) }, { ifMatch: { usedAt: '' } });
-    if (!used) {
-      const record = await this.store.getRecord(qrKey(handleHash));
-      throw record ? approvalErrors.usedQr() : approvalErrors.unknownQr();
+    const approval = seen?.handleHash === handleHash ? seen : await this.lookupHandle(handle);
+    // Another device's request: refuse without burning the handle for its rightful owner.
+    if (approval.deviceId && approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
+    const now = this.now();
+    const claiming = !approval.deviceId;
+    if (!claiming && approval.decideBy <= now) throw approvalErrors.expired();
+    const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
+    const decideBy = claiming ? Math.min(now + this.timings.decisionSeconds * 1000, approval.expiresAt) : approval.decideBy;
+    const { state, fields, wrongNumber } = this.#outcome({ ...approval, numberRequired }, decision, now);
+    const patched = await this.store.patchRecord(
+      approvalKey(approval.id),
+      { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', handleUsed: '1' },
+      { ifMatch: { state: approval.state, deviceId: approval.deviceId, handleHash, handleUsed: '' } },
+    );
+    if (!patched) {
+      const latest = await this.get(approval.id);
+      if (latest?.handleHash === handleHash && latest.handleUsed) throw approvalErrors.usedQr();
+      if (latest?.deviceId && latest.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
+      throw approvalErrors.notPending();
     }
-    const approval = await this.#currentFor(used, handleHash);
-    const claimed = approval.deviceId ? approval : await this.#claim(approval, decision.deviceId, decision.ip);
-    return this.#decide(claimed, decision);
+    const decided = fromFields(patched);
+    if (claiming) this.#audit('approval.scanned', decided, { deviceIp: decision.ip, numberMatching: numberRequired });
+    return this.#announceDecision(decided, state, decision, wrongNumber);
   }
 
   /** Approve or deny a request this device already claimed (after a typed code). */
   async decideClaimed(id: string, decision: Decision): Promise<Approval> {
     const approval = await this.get(id);
     if (!approval) throw approvalErrors.expired();
-    return this.#decide(approval, decision);
+    const now = this.now();
+    if (effectiveState(approval, now) === 'expired') throw approvalErrors.expired();
+    if (approval.state !== 'scanned') throw approvalErrors.notPending();
+    if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
+    if (approval.decideBy <= now) throw approvalErrors.expired();
+    const { state, fields, wrongNumber } = this.#outcome(approval, decision, now);
+    const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
+      ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
+    });
+    if (!patched) throw approvalErrors.notPending();
+    return this.#announceDecision(fromFields(patched), state, decision, wrongNumber);
   }
 
-  /** The completion route's single use of an approval; returns it with the approving account. */
+  /**
+   * The completion route's single use of an approval; returns it with the approving account.
+   * The conditional patch is the only store round trip: it fails for anything but "approved".
+   */
   async complete(id: string): Promise<Approval | undefined> {
-    const current = await this.get(id);
-    if (!current || effectiveState(current, this.now()) !== 'approved') return undefined;
     const done = await this.store.patchRecord(approvalKey(id), { state: 'completed' }, { ifMatch: { state: 'approved' } });
     if (!done) return undefined;
     const approval = fromFields(done);
+    // Approved after the interaction's deadline (clock edge): the login does not go through.
+    if (this.now() >= approval.expiresAt) return undefined;
     this.#audit('approval.completed', approval);
-    await this.#publish(approval);
     return approval;
   }
 
@@ -251,14 +288,32 @@ export class ApprovalEngine {
     });
   }
 
-  async #currentFor(record: Fields, handleHash: string): Promise<Approval> {
-    const approval = record.approvalId ? await this.get(record.approvalId) : undefined;
+  /** The approval a handle or code named, if it is still waiting for a phone. */
+  #pending(approval: Approval | undefined, current: boolean): Approval {
     if (!approval || effectiveState(approval, this.now()) === 'expired') throw approvalErrors.expired();
-    if (approval.handleHash !== handleHash) throw approvalErrors.expiredQr();
+    if (!current) throw approvalErrors.expiredQr();
     const claimedInTime = approval.state === 'scanned' && approval.decideBy > this.now();
-    if (!claimedInTime && Number(record.expiresAt) <= this.now()) throw approvalErrors.expiredQr();
+    if (!claimedInTime && approval.handleExpiresAt <= this.now()) throw approvalErrors.expiredQr();
     if (approval.state !== 'waiting' && approval.state !== 'scanned') throw approvalErrors.notPending();
     return approval;
+  }
+
+  #newQr(now: number, interactionExpiresAt: number) {
+    const handle = randomToken();
+    const code = typedCode();
+    return {
+      handleHash: hashSecret(handle),
+      typedCodeHash: hashSecret(code),
+      qr: { handle, typedCode: formatTypedCode(code), handleExpiresAt: Math.min(now + this.timings.handleSeconds * 1000, interactionExpiresAt) },
+    };
+  }
+
+  async #storeQrKeys(id: string, fresh: { handleHash: string; typedCodeHash: string; qr: IssuedQr }): Promise<void> {
+    const ttl = this.#ttl(fresh.qr.handleExpiresAt) + TOMBSTONE_SECONDS;
+    await Promise.all([
+      this.store.putRecord(qrKey(fresh.handleHash), { approvalId: id }, ttl),
+      this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id, usedAt: '' }, ttl),
+    ]);
   }
 
   async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {
@@ -289,24 +344,18 @@ export class ApprovalEngine {
     return claimed;
   }
 
-  async #decide(approval: Approval, decision: Decision): Promise<Approval> {
-    const now = this.now();
-    if (effectiveState(approval, now) === 'expired') throw approvalErrors.expired();
-    if (approval.state !== 'scanned') throw approvalErrors.notPending();
-    if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
-    if (approval.decideBy <= now) throw approvalErrors.expired();
-    // Number matching: a wrong pick is what a relayed QR looks like, so it denies the login.
+  /** What a decision writes. Number matching: a wrong pick is what a relayed QR looks like, so it denies. */
+  #outcome(approval: Approval, decision: Decision, now: number): { state: ApprovalState; fields: Fields; wrongNumber: boolean } {
     const wrongNumber = decision.decision === 'approve' && approval.numberRequired && decision.pickedNumber !== approval.matchNumber;
     const state: ApprovalState = decision.decision === 'approve' && !wrongNumber ? 'approved' : 'denied';
     const fields: Fields =
       state === 'approved'
         ? { state, accountId: decision.accountId, amr: decision.amr.join(' '), acr: decision.acr, decidedAt: String(now) }
         : { state, decidedAt: String(now), accountId: decision.accountId };
-    const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
-      ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
-    });
-    if (!patched) throw approvalErrors.notPending();
-    const decided = fromFields(patched);
+    return { state, fields, wrongNumber };
+  }
+
+  async #announceDecision(decided: Approval, state: ApprovalState, decision: Decision, wrongNumber: boolean): Promise<Approval> {
     this.#audit(state === 'approved' ? 'approval.approved' : 'approval.denied', decided, {
       accountId: decision.accountId,
       deviceIp: decision.ip,

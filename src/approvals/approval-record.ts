@@ -20,6 +20,8 @@ export interface Approval {
   /** Hash of the QR handle currently shown; only that handle is accepted. */
   handleHash: string;
   handleExpiresAt: number;
+  /** The current handle was used for a decision (handles are single use). */
+  handleUsed: boolean;
   typedCodeHash: string;
   /** The device that opened the QR first; from then on only it may decide. */
   deviceId: string;
@@ -73,6 +75,7 @@ export function toFields(a: Approval): Fields {
     requesterUserAgent: a.requesterUserAgent,
     handleHash: a.handleHash,
     handleExpiresAt: String(a.handleExpiresAt),
+    handleUsed: a.handleUsed ? '1' : '',
     typedCodeHash: a.typedCodeHash,
     deviceId: a.deviceId,
     decideBy: String(a.decideBy),
@@ -99,6 +102,7 @@ export function fromFields(f: Fields): Approval {
     requesterUserAgent: f.requesterUserAgent ?? '',
     handleHash: f.handleHash ?? '',
     handleExpiresAt: num('handleExpiresAt'),
+    handleUsed: f.handleUsed === '1',
     typedCodeHash: f.typedCodeHash ?? '',
     deviceId: f.deviceId ?? '',
     decideBy: num('decideBy'),

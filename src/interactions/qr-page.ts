@@ -23,7 +23,7 @@ export function qrPage(services: Services) {
     }
 
     await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
-    const started = await services.approvals.begin({
+    const { approval, qr } = await services.approvals.start({
       uid: details.uid,
       clientId,
       expiresAt: details.exp * 1000,
@@ -32,7 +32,6 @@ export function qrPage(services: Services) {
       // prompt=login or an exceeded max_age: an old verification does not count.
       freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
     });
-    const { approval, qr } = await services.approvals.issueQr(started.id);
     // This browser already holds someone's qrid session (prompt=login, max_age, another user):
     // say whose, so a person on a shared computer notices it is not theirs.
     const signedInAs = details.session?.accountId ? await services.users.find(details.session.accountId) : undefined;

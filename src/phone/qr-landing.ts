@@ -97,7 +97,7 @@ export function decideByHandle(services: Services) {
     const pending = await services.approvals.lookupHandle(handle);
     if (pending.deviceId && pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
     const assurance = await approvalAssurance(services, signedIn, pending, form);
-    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn, assurance));
+    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn, assurance), pending);
     renderDecided(services, ctx, approval);
   };
 }

@@ -9,7 +9,8 @@ import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js
 import { approvalAssurance } from './approval-assurance.js';
 import { requireDevice } from './require-device.js';
 
-const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
+/** An approval's id is its interaction's uid (oidc-provider makes 21 base64url characters). */
+const APPROVAL_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
  * POST /code — the typed fallback for people who cannot scan. Rate limited per IP before the
@@ -49,7 +50,7 @@ export function decideClaimed(services: Services) {
   };
 }
 
-/** The approval an /approvals/:id route names (only ids qrid made; 22 base64url characters). */
+/** The approval an /approvals/:id route names. */
 export const claimedApproval = (services: Services) => async (ctx: Context) => {
   const id = String(ctx.params.id ?? '');
   if (!APPROVAL_ID.test(id)) throw approvalErrors.notPending();

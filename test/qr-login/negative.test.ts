@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { hashSecret } from '../../src/security/tokens.js';
 import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage, type WaitingPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
@@ -76,7 +75,7 @@ describe('QR sign-in refuses what it must', () => {
   it('refuses an expired QR handle', async () => {
     const { desktop, page } = await waitingPage();
     const handle = new URL(page.qrUrl).pathname.split('/')[2] as string;
-    await qrid.store.patchRecord(`qr:${hashSecret(handle)}`, { expiresAt: String(Date.now() - 1000) });
+    await qrid.store.patchRecord(`approval:${page.uid}`, { handleExpiresAt: String(Date.now() - 1000) });
     const opened = await phone.get(`/q/${handle}`);
     expect(opened.status).toBe(410);
     expect(opened.text).toContain('expired');
