@@ -21,8 +21,7 @@ export function completeLogin(services: Services) {
     if (details.prompt.name !== 'login') {
       throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
     }
-    const approval = await services.approvals.forInteraction(details.uid);
-    const done = approval && (await services.approvals.complete(approval.id));
+    const done = await services.approvals.complete(details.uid);
     if (!done) {
       throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone (or was already completed).', {
         title: 'Not approved',

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 
-import type { ApprovalState } from '../approvals/approval-record.js';
+import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
 import type { Services } from '../services.js';
-import { loadInteraction } from './load-interaction.js';
+import { requireInteractionCookie } from './load-interaction.js';
 
 const LONG_POLL_MS = 25_000;
 const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired', 'completed']);
@@ -14,8 +14,19 @@ const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expire
  */
 export function eventStream(services: Services) {
   return async function streamEvents(ctx: Context): Promise<void> {
-    const details = await loadInteraction(services, ctx);
-    const approval = await services.approvals.forInteraction(details.uid);
+    const uid = requireInteractionCookie(services, ctx);
+    // Subscribed before the one read, so no change can fall between them; anything published
+    // meanwhile is held until the current state has gone out first.
+    let latest: PublicStatus | undefined;
+    let deliver = (status: PublicStatus) => void (latest = status);
+    const unsubscribe = await services.approvals.subscribe(uid, (status) => deliver(status));
+    let approval;
+    try {
+      approval = await services.approvals.forInteraction(uid);
+    } catch (error) {
+      await unsubscribe().catch(() => undefined);
+      throw error;
+    }
     const first = services.approvals.status(approval);
 
     // Written straight to the socket's response: nothing of Koa's context stays referenced
@@ -32,23 +43,23 @@ export function eventStream(services: Services) {
       if (!ended) res.write(chunk);
     };
     const send = (data: unknown, event?: string) => write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
-    write('retry: 2000\n\n');
-    send(first);
-    if (!approval || FINAL.has(first.state)) {
-      ended = true;
-      res.end();
-      return;
-    }
-
-    let unsubscribe: (() => Promise<void>) | undefined;
+    let unregister: (() => void) | undefined;
     const end = () => {
       if (ended) return;
       ended = true;
-      unregister();
-      void unsubscribe?.().catch(() => undefined);
+      unregister?.();
+      void unsubscribe().catch(() => undefined);
       res.end();
     };
-    const unregister = services.streams.add({
+    write('retry: 2000\n\n');
+    send(first);
+    if (!approval || FINAL.has(first.state)) return end();
+
+    deliver = (status) => {
+      send(status);
+      if (FINAL.has(status.state)) end();
+    };
+    unregister = services.streams.add({
       ping: () => write(': keep-alive\n\n'),
       close: () => {
         send({ reason: 'shutdown' }, 'reconnect');
@@ -56,26 +67,7 @@ export function eventStream(services: Services) {
       },
     });
     res.on('close', end);
-    try {
-      // The message is the public status as the engine wrote it (no personal data by construction).
-      unsubscribe = await services.approvals.subscribe(approval.id, (status) => {
-        send(status);
-        if (FINAL.has(status.state)) end();
-      });
-    } catch {
-      end(); // the page reconnects (EventSource retry) and catches up
-      return;
-    }
-    if (ended) {
-      void unsubscribe().catch(() => undefined);
-      return;
-    }
-    // A change between the first read and the subscription would otherwise be missed.
-    const latest = services.approvals.status(await services.approvals.get(approval.id));
-    if (latest.state !== first.state) {
-      send(latest);
-      if (FINAL.has(latest.state)) end();
-    }
+    if (latest && latest.state !== first.state) deliver(latest);
   };
 }
 
@@ -85,9 +77,9 @@ export function eventStream(services: Services) {
  */
 export function longPoll(services: Services) {
   return async function pollStatus(ctx: Context): Promise<void> {
-    const details = await loadInteraction(services, ctx);
+    const uid = requireInteractionCookie(services, ctx);
     const known = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const approval = await services.approvals.forInteraction(details.uid);
+    const approval = await services.approvals.forInteraction(uid);
     const status = services.approvals.status(approval);
     if (!approval || status.state !== known || FINAL.has(status.state)) {
       ctx.body = status;

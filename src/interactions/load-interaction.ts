@@ -20,6 +20,32 @@ export async function loadInteraction(services: Services, ctx: Context): Promise
   return details;
 }
 
+/**
+ * For the waiting page's own requests (events, status, new QR): only that the browser holds
+ * the interaction cookie for this uid, checked from the signed cookie itself, with no store
+ * read. What they serve is the approval (keyed by the same uid, with the interaction's
+ * lifetime), so the interaction record itself is not needed.
+ */
+export function requireInteractionCookie(services: Services, ctx: Context): string {
+  const uid = String(ctx.params.uid ?? '');
+  const held = ctx.cookies.get(services.provider.cookieName('interaction'), { signed: true });
+  if (!held) {
+    // The same answer oidc-provider's SessionNotFound gets (see errors/error-handler.ts).
+    throw new QridError(
+      400,
+      'interaction_not_found',
+      'This sign-in page has expired or was opened in a different browser. Go back to the app and start the sign-in again.',
+      { title: 'Sign-in expired' },
+    );
+  }
+  if (held !== uid) {
+    throw new QridError(400, 'interaction_mismatch', 'This page belongs to a different sign-in. Go back to the app and start again.', {
+      title: 'Sign-in expired',
+    });
+  }
+  return uid;
+}
+
 /** Hands the result to oidc-provider and sends the browser itself (303) back to /auth. */
 export async function finishInteraction(
   services: Services,

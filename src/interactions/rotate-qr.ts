@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { forbidden } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
-import { csrfBindingFor, loadInteraction } from './load-interaction.js';
+import { csrfBindingFor, requireInteractionCookie } from './load-interaction.js';
 import { qrView } from './qr-page.js';
 
 /** POST /interaction/:uid/qr — a fresh QR for the open page (rotation and "more time"). */
@@ -13,9 +13,9 @@ export function rotateQr(services: Services) {
     if (!services.csrf.verify(csrfBindingFor(uid), ctx.get('X-CSRF-Token'))) {
       throw forbidden('csrf_invalid', 'This page is out of date. Reload it and try again.');
     }
-    const details = await loadInteraction(services, ctx);
+    requireInteractionCookie(services, ctx);
     await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
-    const approval = await services.approvals.forInteraction(details.uid);
+    const approval = await services.approvals.forInteraction(uid);
     if (!approval) {
       ctx.body = { state: 'expired' };
       return;
