@@ -55,6 +55,12 @@ export const configSchema = z
         redis_url: z.string().default('redis://127.0.0.1:6379'),
         /** Prefix of every Redis key, so several deployments can share one Redis. */
         key_prefix: z.string().default('qrid:'),
+        /**
+         * Seconds each qrid process may keep users, devices and devices' passkey lists in memory
+         * (Redis only). Every change drops them at once in every process (pub/sub); this bounds
+         * how stale one can be if an invalidation message is lost. 0 turns the cache off.
+         */
+        cache_seconds: z.number().int().min(0).max(60).default(5),
         /** Redis Sentinel: the master's name and the sentinels (redis_url then gives only credentials, TLS, db). */
         sentinel: z
           .object({
@@ -71,7 +77,7 @@ export const configSchema = z
           .optional(),
       })
       .strict()
-      .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:' }),
+      .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:', cache_seconds: 5 }),
     clients: z.array(clientSchema).default([]),
     ttl: z
       .object({
