@@ -14,7 +14,7 @@ export class RateLimiter {
 
   async hit(bucket: string, subject: string, limit: number): Promise<void> {
     const key = `rate:${bucket}:${subject}`;
-    if ((await this.store.increment(key, this.windowSeconds)) > limit) await this.#refuse(bucket, key);
+    if ((await this.store.increment(key, this.windowSeconds)) > limit) await this.#refuse(bucket, key, true);
   }
 
   /**
@@ -23,14 +23,21 @@ export class RateLimiter {
    */
   async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
     const key = `rate:${bucket}:${subject}`;
-    if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key);
+    if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key, false);
   }
 
   /** Only a refusal reads the window's remaining time (for Retry-After): allowed hits cost one command. */
-  async #refuse(bucket: string, key: string): Promise<never> {
-    this.onLimited(bucket);
+  async #refuse(bucket: string, key: string, countThisOne: boolean): Promise<void> {
     const left = await this.store.ttl(key);
-    throw tooManyRequests(left === undefined || !Number.isFinite(left) ? this.windowSeconds : Math.max(1, left));
+    // A counter without expiry was left by a crash between its first INCR and PEXPIRE: it
+    // would refuse forever, so it is dropped and this attempt counts as a window's first.
+    if (left === Number.POSITIVE_INFINITY) {
+      await this.store.deleteKeys([key]);
+      if (countThisOne) await this.store.increment(key, this.windowSeconds);
+      return;
+    }
+    this.onLimited(bucket);
+    throw tooManyRequests(left === undefined ? this.windowSeconds : Math.max(1, left));
   }
 
   async recordFailure(bucket: string, subject: string): Promise<void> {
