@@ -45,18 +45,18 @@ function authorizePath(challenge: string, state: string): string {
 async function redeem(target: FlowTarget, location: string, verifier: string, state: string): Promise<void> {
   const callback = new URL(location);
   if (callback.searchParams.get('state') !== state) throw new Error(`unexpected callback: ${location}`);
-  const response = await fetch(`${target.browserBase}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
+  const response = await request(target.browserBase, new Jar(), 'POST', '/token', {
+    form: {
       grant_type: 'authorization_code',
       code: callback.searchParams.get('code') as string,
       redirect_uri: BENCH_REDIRECT,
       code_verifier: verifier,
       client_id: BENCH_CLIENT,
-    }),
+    },
+    headers: { Accept: 'application/json' },
+    fromServer: true,
   });
-  const tokens = (await response.json()) as { id_token?: string };
+  const tokens = JSON.parse(response.text) as { id_token?: string };
   if (!tokens.id_token) throw new Error(`token endpoint: ${JSON.stringify(tokens)}`);
   await jwtVerify(tokens.id_token, target.jwks, { issuer: target.issuer, audience: BENCH_CLIENT });
 }

@@ -1,7 +1,13 @@
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+
 /**
  * The load generator's browser: one cookie jar per simulated browser, manual redirects, the
  * same code for every flow measured (qrid's and the baseline's), so client cost is equal.
+ * Plain node:http with keep-alive: fetch (undici) cost the load generator about a core's
+ * worth at these rates, so the generator, not the server, was close to being what was measured.
  */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
 export class Jar {
   readonly cookies = new Map<string, string>();
 
@@ -9,8 +15,8 @@ export class Jar {
     return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
   }
 
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
+  take(response: IncomingMessage): void {
+    for (const line of response.headers['set-cookie'] ?? []) {
       const [pair = ''] = line.split(';');
       const eq = pair.indexOf('=');
       const value = pair.slice(eq + 1);
@@ -26,46 +32,81 @@ export interface Hit {
   text: string;
 }
 
+function send(url: URL, method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent, signal }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function readText(response: IncomingMessage): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of response) text += chunk as string;
+  return text;
+}
+
 export async function request(
   base: string,
   jar: Jar,
   method: string,
   path: string,
-  options: { form?: Record<string, string>; headers?: Record<string, string>; origin?: string } = {},
+  options: { form?: Record<string, string>; headers?: Record<string, string>; origin?: string; fromServer?: boolean } = {},
 ): Promise<Hit> {
-  const url = path.startsWith('http') ? path : `${base}${path}`;
-  const response = await fetch(url, {
+  const url = new URL(path.startsWith('http') ? path : `${base}${path}`);
+  const response = await send(
+    url,
     method,
-    redirect: 'manual',
-    headers: {
+    {
       Cookie: jar.header(),
       Accept: 'text/html',
-      ...(options.form ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: options.origin ?? base, 'Sec-Fetch-Site': 'same-origin' } : {}),
+      ...(options.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+      // A browser's form post says where it came from; an RP's back-channel call does not.
+      ...(options.form && !options.fromServer ? { Origin: options.origin ?? base, 'Sec-Fetch-Site': 'same-origin' } : {}),
       ...options.headers,
     },
-    body: options.form ? new URLSearchParams(options.form).toString() : undefined,
-  });
+    options.form ? new URLSearchParams(options.form).toString() : undefined,
+  );
   jar.take(response);
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+  const location = response.headers.location;
+  return { status: response.statusCode ?? 0, location: typeof location === 'string' ? location : null, text: await readText(response) };
 }
 
 /** An open event stream: resolves each time a `data:` line arrives. */
 export class EventStream {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #response: IncomingMessage;
   readonly #controller: AbortController;
-  readonly #decoder = new TextDecoder();
+  readonly #chunks: string[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
   #buffer = '';
 
-  private constructor(reader: ReadableStreamDefaultReader<Uint8Array>, controller: AbortController) {
-    this.#reader = reader;
+  private constructor(response: IncomingMessage, controller: AbortController) {
+    this.#response = response;
     this.#controller = controller;
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      this.#chunks.push(chunk);
+      this.#wake?.();
+    });
+    const stop = () => {
+      this.#ended = true;
+      this.#wake?.();
+    };
+    response.on('end', stop);
+    response.on('error', stop);
+    response.on('close', stop);
   }
 
   static async open(url: string, jar: Jar): Promise<EventStream> {
     const controller = new AbortController();
-    const response = await fetch(url, { headers: { Cookie: jar.header(), Accept: 'text/event-stream' }, signal: controller.signal });
-    if (response.status !== 200 || !response.body) throw new Error(`event stream answered ${response.status}`);
-    return new EventStream(response.body.getReader(), controller);
+    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, undefined, controller.signal);
+    if (response.statusCode !== 200) {
+      response.resume();
+      throw new Error(`event stream answered ${response.statusCode}`);
+    }
+    return new EventStream(response, controller);
   }
 
   /** Resolves with the next event's data (JSON) and the time it arrived. */
@@ -79,14 +120,20 @@ export class EventStream {
         if (line) return { data: JSON.parse(line.slice(6)) as { state: string }, at: performance.now() };
         continue;
       }
-      const { value, done } = await this.#reader.read();
-      if (done) throw new Error('event stream ended');
-      this.#buffer += this.#decoder.decode(value, { stream: true });
+      if (this.#chunks.length > 0) {
+        this.#buffer += this.#chunks.join('');
+        this.#chunks.length = 0;
+        continue;
+      }
+      if (this.#ended) throw new Error('event stream ended');
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
     }
   }
 
   close(): void {
     this.#controller.abort();
+    this.#response.destroy();
   }
 }
 
