@@ -34,7 +34,9 @@ export interface Hit {
 
 function send(url: URL, method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent, signal }, resolve);
+    // An event stream holds its connection for its whole life: it gets one of its own, outside the pool.
+    const own = signal !== undefined;
+    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent: own ? false : agent, signal }, resolve);
     req.on('error', reject);
     req.end(body);
   });
