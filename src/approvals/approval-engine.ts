@@ -312,7 +312,7 @@ export class ApprovalEngine {
     const ttl = this.#ttl(fresh.qr.handleExpiresAt) + TOMBSTONE_SECONDS;
     await Promise.all([
       this.store.putRecord(qrKey(fresh.handleHash), { approvalId: id }, ttl),
-      this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id, usedAt: '' }, ttl),
+      this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id }, ttl), // usedAt absent = unused
     ]);
   }
 
