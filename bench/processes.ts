@@ -49,8 +49,8 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script)], {
+export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = [], args: string[] = []): Promise<Server> {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script), ...args], {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
