@@ -57,6 +57,15 @@ const TOMBSTONE_SECONDS = 600;
 
 export type ApprovalEventListener = (event: string, approval: Approval) => void;
 
+/** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */
+interface FreshQr {
+  handleHash: string;
+  typedCodeHash: string;
+  /** Number matching's number: new with every QR. */
+  matchNumber: number;
+  qr: IssuedQr;
+}
+
 export interface StartInput {
   uid: string;
   clientId: string;
@@ -112,7 +121,7 @@ export class ApprovalEngine {
       decideBy: 0,
       accountId: '',
       freshRequired: Boolean(input.freshRequired),
-      matchNumber: randomInt(10, 100),
+      matchNumber: fresh.matchNumber,
       numberRequired: false,
       amr: [],
       acr: '',
@@ -158,7 +167,7 @@ export class ApprovalEngine {
         typedCodeHash: fresh.typedCodeHash,
         deviceId: '',
         decideBy: '0',
-        matchNumber: String(randomInt(10, 100)),
+        matchNumber: String(fresh.matchNumber),
         numberRequired: '',
       },
       { ifMatch: { state: current.state, handleHash: current.handleHash, deviceId: current.deviceId } },
@@ -225,7 +234,7 @@ export class ApprovalEngine {
     if (!claiming && approval.decideBy <= now) throw approvalErrors.expired();
     const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
     const decideBy = claiming ? Math.min(now + this.timings.decisionSeconds * 1000, approval.expiresAt) : approval.decideBy;
-    const { state, fields, wrongNumber } = this.#outcome({ ...approval, numberRequired }, decision, now);
+    const { fields, wrongNumber } = this.#outcome({ ...approval, numberRequired }, decision, now);
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
       { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', handleUsed: '1' },
@@ -239,7 +248,7 @@ export class ApprovalEngine {
     }
     const decided = fromFields(patched);
     if (claiming) this.#audit('approval.scanned', decided, { deviceIp: decision.ip, numberMatching: numberRequired });
-    return this.#announceDecision(decided, state, decision, wrongNumber);
+    return this.#announceDecision(decided, decision, wrongNumber);
   }
 
   /** Approve or deny a request this device already claimed (after a typed code). */
@@ -251,12 +260,12 @@ export class ApprovalEngine {
     if (approval.state !== 'scanned') throw approvalErrors.notPending();
     if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
     if (approval.decideBy <= now) throw approvalErrors.expired();
-    const { state, fields, wrongNumber } = this.#outcome(approval, decision, now);
+    const { fields, wrongNumber } = this.#outcome(approval, decision, now);
     const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
       ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
     });
     if (!patched) throw approvalErrors.notPending();
-    return this.#announceDecision(fromFields(patched), state, decision, wrongNumber);
+    return this.#announceDecision(fromFields(patched), decision, wrongNumber);
   }
 
   /**
@@ -298,17 +307,18 @@ export class ApprovalEngine {
     return approval;
   }
 
-  #newQr(now: number, interactionExpiresAt: number) {
+  #newQr(now: number, interactionExpiresAt: number): FreshQr {
     const handle = randomToken();
     const code = typedCode();
     return {
       handleHash: hashSecret(handle),
       typedCodeHash: hashSecret(code),
+      matchNumber: randomInt(10, 100),
       qr: { handle, typedCode: formatTypedCode(code), handleExpiresAt: Math.min(now + this.timings.handleSeconds * 1000, interactionExpiresAt) },
     };
   }
 
-  async #storeQrKeys(id: string, fresh: { handleHash: string; typedCodeHash: string; qr: IssuedQr }): Promise<void> {
+  async #storeQrKeys(id: string, fresh: FreshQr): Promise<void> {
     const ttl = this.#ttl(fresh.qr.handleExpiresAt) + TOMBSTONE_SECONDS;
     await Promise.all([
       this.store.putRecord(qrKey(fresh.handleHash), { approvalId: id }, ttl),
@@ -345,18 +355,18 @@ export class ApprovalEngine {
   }
 
   /** What a decision writes. Number matching: a wrong pick is what a relayed QR looks like, so it denies. */
-  #outcome(approval: Approval, decision: Decision, now: number): { state: ApprovalState; fields: Fields; wrongNumber: boolean } {
+  #outcome(approval: Approval, decision: Decision, now: number): { fields: Fields; wrongNumber: boolean } {
     const wrongNumber = decision.decision === 'approve' && approval.numberRequired && decision.pickedNumber !== approval.matchNumber;
     const state: ApprovalState = decision.decision === 'approve' && !wrongNumber ? 'approved' : 'denied';
     const fields: Fields =
       state === 'approved'
         ? { state, accountId: decision.accountId, amr: decision.amr.join(' '), acr: decision.acr, decidedAt: String(now) }
         : { state, decidedAt: String(now), accountId: decision.accountId };
-    return { state, fields, wrongNumber };
+    return { fields, wrongNumber };
   }
 
-  async #announceDecision(decided: Approval, state: ApprovalState, decision: Decision, wrongNumber: boolean): Promise<Approval> {
-    this.#audit(state === 'approved' ? 'approval.approved' : 'approval.denied', decided, {
+  async #announceDecision(decided: Approval, decision: Decision, wrongNumber: boolean): Promise<Approval> {
+    this.#audit(decided.state === 'approved' ? 'approval.approved' : 'approval.denied', decided, {
       accountId: decision.accountId,
       deviceIp: decision.ip,
       ...(wrongNumber ? { reason: 'number_mismatch' } : {}),

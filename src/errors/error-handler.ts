@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import type { Logger } from '../logging/logger.js';
 import type { Views } from '../views/views.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { interactionErrors } from './interaction-errors.js';
 import { QridError } from './qrid-error.js';
 
 /**
@@ -33,14 +34,7 @@ export function normalize(raw: unknown): QridError {
   if (raw instanceof StoreUnavailableError) return storeUnavailable();
   const err = raw as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown; name?: unknown };
   // oidc-provider's SessionNotFound: the interaction cookie is missing or stale.
-  if (err?.name === 'SessionNotFound') {
-    return new QridError(
-      400,
-      'interaction_not_found',
-      'This sign-in page has expired or was opened in a different browser. Go back to the app and start the sign-in again.',
-      { title: 'Sign-in expired' },
-    );
-  }
+  if (err?.name === 'SessionNotFound') return interactionErrors.notFound();
   const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500 && err?.expose === true && typeof err.message === 'string') {
     return new QridError(status, status === 413 ? 'payload_too_large' : 'bad_request', err.message);

@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 
-import { forbidden, QridError } from '../errors/qrid-error.js';
+import { interactionErrors } from '../errors/interaction-errors.js';
+import { forbidden } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
 
 export type InteractionDetails = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
@@ -12,11 +13,7 @@ export type InteractionDetails = Awaited<ReturnType<Services['provider']['intera
  */
 export async function loadInteraction(services: Services, ctx: Context): Promise<InteractionDetails> {
   const details = await services.provider.interactionDetails(ctx.req, ctx.res);
-  if (details.uid !== ctx.params.uid) {
-    throw new QridError(400, 'interaction_mismatch', 'This page belongs to a different sign-in. Go back to the app and start again.', {
-      title: 'Sign-in expired',
-    });
-  }
+  if (details.uid !== ctx.params.uid) throw interactionErrors.mismatch();
   return details;
 }
 
@@ -29,20 +26,8 @@ export async function loadInteraction(services: Services, ctx: Context): Promise
 export function requireInteractionCookie(services: Services, ctx: Context): string {
   const uid = String(ctx.params.uid ?? '');
   const held = ctx.cookies.get(services.provider.cookieName('interaction'), { signed: true });
-  if (!held) {
-    // The same answer oidc-provider's SessionNotFound gets (see errors/error-handler.ts).
-    throw new QridError(
-      400,
-      'interaction_not_found',
-      'This sign-in page has expired or was opened in a different browser. Go back to the app and start the sign-in again.',
-      { title: 'Sign-in expired' },
-    );
-  }
-  if (held !== uid) {
-    throw new QridError(400, 'interaction_mismatch', 'This page belongs to a different sign-in. Go back to the app and start again.', {
-      title: 'Sign-in expired',
-    });
-  }
+  if (!held) throw interactionErrors.notFound();
+  if (held !== uid) throw interactionErrors.mismatch();
   return uid;
 }
 

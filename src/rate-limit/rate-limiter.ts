@@ -1,6 +1,8 @@
 import { tooManyRequests } from '../errors/qrid-error.js';
 import type { Store } from '../store/store.js';
 
+const counterKey = (bucket: string, subject: string) => `rate:${bucket}:${subject}`;
+
 /**
  * Fixed-window counters in the store, so every instance counts together. `hit` counts one
  * attempt and throws a 429 (with Retry-After) once the limit is passed.
@@ -13,7 +15,7 @@ export class RateLimiter {
   ) {}
 
   async hit(bucket: string, subject: string, limit: number): Promise<void> {
-    const key = `rate:${bucket}:${subject}`;
+    const key = counterKey(bucket, subject);
     if ((await this.store.increment(key, this.windowSeconds)) > limit) await this.#refuse(bucket, key, true);
   }
 
@@ -22,7 +24,7 @@ export class RateLimiter {
    * subject in the window; `recordFailure` adds one. Successes cost nothing.
    */
   async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
-    const key = `rate:${bucket}:${subject}`;
+    const key = counterKey(bucket, subject);
     if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key, false);
   }
 
@@ -41,6 +43,6 @@ export class RateLimiter {
   }
 
   async recordFailure(bucket: string, subject: string): Promise<void> {
-    await this.store.increment(`rate:${bucket}:${subject}`, this.windowSeconds);
+    await this.store.increment(counterKey(bucket, subject), this.windowSeconds);
   }
 }

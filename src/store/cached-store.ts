@@ -68,8 +68,12 @@ export class CachedStore implements Store {
     return this.#starting;
   }
 
+  #covers(key: string): boolean {
+    return this.#prefixes.some((prefix) => key.startsWith(prefix));
+  }
+
   #cacheable(key: string): boolean {
-    if (!this.#prefixes.some((prefix) => key.startsWith(prefix))) return false;
+    if (!this.#covers(key)) return false;
     if (!this.#unsubscribe) void this.start().catch(() => undefined);
     return this.#unsubscribe !== undefined;
   }
@@ -80,7 +84,7 @@ export class CachedStore implements Store {
   }
 
   async #invalidate(keys: readonly string[]): Promise<void> {
-    const cached = keys.filter((key) => this.#prefixes.some((prefix) => key.startsWith(prefix)));
+    const cached = keys.filter((key) => this.#covers(key));
     for (const key of cached) this.#drop(key);
     await Promise.all(cached.map((key) => this.#inner.publish(CHANNEL, key)));
   }
