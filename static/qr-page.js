@@ -17,7 +17,6 @@
     approved: 'Approved. Signing you in…',
     denied: 'The sign-in was denied on the phone.',
     expired: 'This sign-in has expired. Go back to the app and start again.',
-    completed: 'Signed in.',
   };
 
   let state = root.dataset.state;
@@ -125,7 +124,7 @@
       } catch {
         /* ignore a malformed event */
       }
-      if (['approved', 'denied', 'expired', 'completed'].includes(state)) source.close();
+      if (['approved', 'denied', 'expired'].includes(state)) source.close();
     };
     source.addEventListener('reconnect', () => {
       source.close();
@@ -133,7 +132,7 @@
     });
     source.onerror = () => {
       failures += 1;
-      if (['approved', 'denied', 'expired', 'completed'].includes(state)) source.close();
+      if (['approved', 'denied', 'expired'].includes(state)) source.close();
       else if (failures >= 4) {
         source.close();
         longPoll();
@@ -141,7 +140,7 @@
     };
   }
   async function longPoll() {
-    while (!['approved', 'expired', 'completed'].includes(state)) {
+    while (!['approved', 'expired'].includes(state)) {
       try {
         const response = await fetch(`/interaction/${uid}/status?state=${encodeURIComponent(state)}`, {
           headers: { Accept: 'application/json' },

@@ -23,16 +23,18 @@ const decision = (deviceId: string, choice: 'approve' | 'deny' = 'approve'): Dec
 });
 
 describe('ApprovalEngine', () => {
-  it('runs waiting → scanned → approved → completed, once', async () => {
-    const { engine, begin } = setup();
+  it('runs waiting → scanned → approved, and offers only an approved request to completion', async () => {
+    const { engine, begin, advance } = setup();
     const { approval, qr } = await begin();
     expect(approval.state).toBe('waiting');
     expect(qr?.handle).toMatch(/^[\w-]{22}$/);
     expect((await engine.claimHandle(qr!.handle, 'd1')).state).toBe('scanned');
+    expect(await engine.approvedFor(approval.id)).toBeUndefined();
     const decided = await engine.decideByHandle(qr!.handle, decision('d1'));
     expect(decided).toMatchObject({ state: 'approved', accountId: 'account-of-d1', deviceId: 'd1', amr: ['mca'] });
-    expect((await engine.complete(approval.id))?.state).toBe('completed');
-    expect(await engine.complete(approval.id)).toBeUndefined();
+    expect(await engine.approvedFor(approval.id)).toMatchObject({ state: 'approved', accountId: 'account-of-d1' });
+    advance(600_000); // the interaction's deadline: an approval never outlives it
+    expect(await engine.approvedFor(approval.id)).toBeUndefined();
   });
 
   it('keeps only a hash of the handle and the typed code in the store', async () => {
@@ -107,7 +109,7 @@ describe('ApprovalEngine', () => {
     await expect(engine.decideClaimed(approval.id, decision('d2'))).rejects.toMatchObject({ code: 'approval_claimed' });
     expect((await engine.decideClaimed(approval.id, decision('d1', 'deny'))).state).toBe('denied');
     await expect(engine.decideClaimed(approval.id, decision('d1'))).rejects.toMatchObject({ code: 'approval_not_pending' });
-    expect(await engine.complete(approval.id)).toBeUndefined();
+    expect(await engine.approvedFor(approval.id)).toBeUndefined();
   });
 
   it('reports expiry with the interaction and publishes state changes without personal data', async () => {

@@ -9,7 +9,7 @@ import { type Approval, type ApprovalState, effectiveState, fromFields, publicSt
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
  *
- *   waiting ──claim──▶ scanned ──decide──▶ approved ──complete──▶ completed
+ *   waiting ──claim──▶ scanned ──decide──▶ approved (the browser then completes its interaction)
  *      ▲                  │                    └─(or) denied
  *      └──── new QR ──────┘ (only once the phone's decision time has run out)
  *
@@ -146,13 +146,13 @@ export class ApprovalEngine {
     const state = effectiveState(current, now);
     if (state === 'expired') {
       // Recorded once (the conditional patch has one winner), so metrics count each expiry once.
-      if (current.state !== 'expired' && current.state !== 'completed') {
+      if (current.state !== 'expired') {
         const marked = await this.store.patchRecord(approvalKey(id), { state: 'expired' }, { ifMatch: { state: current.state } });
         if (marked) this.#audit('approval.expired', fromFields(marked));
       }
       return { approval: { ...current, state } };
     }
-    if (state === 'approved' || state === 'completed') return { approval: current };
+    if (state === 'approved') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
     const fresh = this.#newQr(now, current.expiresAt);
@@ -269,17 +269,21 @@ export class ApprovalEngine {
   }
 
   /**
-   * The completion route's single use of an approval; returns it with the approving account.
-   * The conditional patch is the only store round trip: it fails for anything but "approved".
+   * The completion route's look-up: the approval if it is approved and still in time. Not a
+   * state change: an approval belongs to exactly one interaction, and oidc-provider consumes
+   * that interaction when the browser resumes, so the interaction is what makes a login single
+   * use (completing twice before resuming writes the same result twice). One read, where a
+   * conditional patch to a "completed" state cost three commands.
    */
-  async complete(id: string): Promise<Approval | undefined> {
-    const done = await this.store.patchRecord(approvalKey(id), { state: 'completed' }, { ifMatch: { state: 'approved' } });
-    if (!done) return undefined;
-    const approval = fromFields(done);
-    // Approved after the interaction's deadline (clock edge): the login does not go through.
-    if (this.now() >= approval.expiresAt) return undefined;
-    this.#audit('approval.completed', approval);
+  async approvedFor(uid: string): Promise<Approval | undefined> {
+    const approval = await this.get(uid);
+    if (!approval || approval.state !== 'approved' || this.now() >= approval.expiresAt) return undefined;
     return approval;
+  }
+
+  /** Audits a login's completion; the completion route calls it once per interaction. */
+  recordCompletion(approval: Approval): void {
+    this.#audit('approval.completed', approval);
   }
 
   status(approval: Approval | undefined): PublicStatus {

@@ -4,7 +4,7 @@ import type { Fields } from '../store/store.js';
  * One approval per sign-in interaction. The waiting browser only ever sees `state` and
  * timings (see `publicStatus`); who approved is revealed to nobody but the completion route.
  */
-export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired' | 'completed';
+export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired';
 
 export interface Approval {
   id: string;
@@ -59,7 +59,7 @@ export function publicStatus(approval: Approval | undefined, now = Date.now()): 
 }
 
 export function effectiveState(approval: Approval, now = Date.now()): ApprovalState {
-  if (approval.state !== 'completed' && (approval.state === 'expired' || now >= approval.expiresAt)) return 'expired';
+  if (approval.state === 'expired' || now >= approval.expiresAt) return 'expired';
   return approval.state;
 }
 

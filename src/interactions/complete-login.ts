@@ -10,8 +10,9 @@ import { finishInteraction, type InteractionDetails, loadInteraction, requireInt
 /**
  * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
  * interaction. Only a browser holding the interaction cookie gets here (loadInteraction), the
- * approval is used once (complete() wins at most once), and the account comes from the
- * approving device, never from this request.
+ * approval belongs to this interaction alone (it is keyed by its uid, and oidc-provider
+ * consumes the interaction on resume), and the account comes from the approving device, never
+ * from this request.
  */
 export function completeLogin(services: Services) {
   return async function complete(ctx: Context): Promise<void> {
@@ -21,22 +22,22 @@ export function completeLogin(services: Services) {
     if (details.prompt.name !== 'login') {
       throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
     }
-    const done = await services.approvals.complete(details.uid);
+    const done = await services.approvals.approvedFor(details.uid);
     if (!done) {
-      throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone (or was already completed).', {
-        title: 'Not approved',
-      });
+      throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone.', { title: 'Not approved' });
     }
     const user = await services.users.findActive(done.accountId);
     if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
     await replaceOtherUsersSession(services, details, user.id, done.requesterIp);
+    // A page that posts again (a lost redirect, a reload) gets the same result, counted once.
+    const first = details.result?.login === undefined;
     const qrid: QridLoginDetails = {
       approvalId: done.id,
       deviceId: done.deviceId,
       userAgent: done.requesterUserAgent,
       ip: done.requesterIp,
     };
-    return finishInteraction(services, ctx, {
+    await finishInteraction(ctx, details, {
       login: {
         accountId: user.id,
         amr: done.amr,
@@ -46,21 +47,18 @@ export function completeLogin(services: Services) {
       },
       qrid,
     });
+    if (first) services.approvals.recordCompletion(done);
   };
 }
 
 /**
  * Shared computers: this browser still holds another person's qrid session. End it first
- * (back-channel logout, tokens revoked), and detach the interaction from it, so the new login
- * starts a fresh session with a fresh id instead of inheriting anything.
+ * (back-channel logout, tokens revoked), and detach the interaction from it (saved with the
+ * result), so the new login starts a fresh session with a fresh id instead of inheriting anything.
  */
 async function replaceOtherUsersSession(services: Services, details: InteractionDetails, accountId: string, ip: string): Promise<void> {
   const previous = details.session;
   if (!previous?.accountId || previous.accountId === accountId || !previous.uid) return;
   await endSession(services, previous.uid, 'replaced', { accountId, ip });
-  const interaction = await services.provider.Interaction.find(details.uid);
-  if (interaction) {
-    interaction.session = undefined;
-    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
-  }
+  details.session = undefined;
 }

@@ -35,7 +35,7 @@ export function submitConsent(services: Services) {
       throw new QridError(409, 'not_consent', 'This sign-in is not waiting for your consent.');
     }
     if (form.decision !== 'allow') {
-      return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User denied the request' });
+      return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User denied the request' });
     }
     const accountId = details.session?.accountId;
     if (!accountId) throw new QridError(409, 'not_signed_in', 'Sign in first.');
@@ -48,7 +48,7 @@ export function submitConsent(services: Services) {
     const grantId = await grant.save();
     // Merged with the login of the same authorization request: with prompt=login the provider
     // would otherwise ask for the login again after consent, forever.
-    return finishInteraction(services, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return finishInteraction(ctx, details, { consent: { grantId } }, { mergeWithLastSubmission: true });
   };
 }
 
@@ -57,7 +57,7 @@ export function abortInteraction(services: Services) {
   return async function abort(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     requireInteractionCsrf(services, ctx, form.csrf);
-    await loadInteraction(services, ctx);
-    return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
+    const details = await loadInteraction(services, ctx);
+    return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
   };
 }

@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import { requireInteractionCookie } from './load-interaction.js';
 
 const LONG_POLL_MS = 25_000;
-const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired', 'completed']);
+const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired']);
 
 /**
  * GET /interaction/:uid/events — Server-Sent Events with the approval's state. The first event

@@ -31,18 +31,21 @@ export function requireInteractionCookie(services: Services, ctx: Context): stri
   return uid;
 }
 
-/** Hands the result to oidc-provider and sends the browser itself (303) back to /auth. */
+/**
+ * Hands the result to oidc-provider and sends the browser itself (303) back to /auth. Works on
+ * the interaction the route already loaded: oidc-provider's own interactionResult() would read
+ * it from the store a second time. What it writes is what interactionResult() writes.
+ */
 export async function finishInteraction(
-  services: Services,
   ctx: Context,
+  interaction: InteractionDetails,
   result: InteractionResults,
   options: { mergeWithLastSubmission?: boolean } = {},
 ): Promise<void> {
-  const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, {
-    mergeWithLastSubmission: options.mergeWithLastSubmission ?? false,
-  });
+  interaction.result = options.mergeWithLastSubmission && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+  await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
   ctx.status = 303;
-  ctx.redirect(returnTo);
+  ctx.redirect(interaction.returnTo);
 }
 
 export function csrfBindingFor(uid: string): string {

@@ -40,7 +40,11 @@ describe('/metrics', () => {
     expect(metric(await scrape(), 'qrid_open_event_streams')).toBe(1);
 
     await answerQr(phone, waiting.qrUrl);
-    await desktop.postForm(`/interaction/${waiting.uid}/complete`, { csrf: waiting.csrf });
+    const completed = await desktop.postForm(`/interaction/${waiting.uid}/complete`, { csrf: waiting.csrf });
+    // Posted again before resuming (a lost redirect): the same way back, counted once.
+    const again = await desktop.postForm(`/interaction/${waiting.uid}/complete`, { csrf: waiting.csrf });
+    expect([completed.status, again.status]).toEqual([303, 303]);
+    expect(again.location).toBe(completed.location);
     stream.close();
 
     const other = new BrowserClient(qrid.issuer);
