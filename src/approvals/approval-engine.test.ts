@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 
 import { createLogger } from '../logging/logger.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { hashSecret } from '../security/tokens.js';
+import { hashSecret, randomToken } from '../security/tokens.js';
 import { ApprovalEngine, type Decision } from './approval-engine.js';
 
 function setup() {
   let now = 1_000_000;
   const store = new MemoryStore({ now: () => now });
   const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120 }, createLogger('silent'), () => now);
-  const begin = () => engine.start({ uid: `uid-${Math.random()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
+  const begin = () => engine.start({ uid: `uid-${randomToken()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
   return { engine, store, begin, advance: (ms: number) => (now += ms) };
 }
 
@@ -27,7 +27,8 @@ describe('ApprovalEngine', () => {
     const { engine, begin, advance } = setup();
     const { approval, qr } = await begin();
     expect(approval.state).toBe('waiting');
-    expect(qr?.handle).toMatch(/^[\w-]{22}$/);
+    expect(qr?.handle).toBe(`${approval.id}.${qr?.handle.split('.')[1]}`);
+    expect(qr?.handle.split('.')[1]).toMatch(/^[\w-]{22}$/);
     expect((await engine.claimHandle(qr!.handle, 'd1')).state).toBe('scanned');
     expect(await engine.approvedFor(approval.id)).toBeUndefined();
     const decided = await engine.decideByHandle(qr!.handle, decision('d1'));
@@ -37,16 +38,28 @@ describe('ApprovalEngine', () => {
     expect(await engine.approvedFor(approval.id)).toBeUndefined();
   });
 
+  it('accepts only the handle its approval holds: not a forged secret, not a replaced QR, not one used', async () => {
+    const { engine, begin } = setup();
+    const { approval, qr } = await begin();
+    await expect(engine.lookupHandle(`${approval.id}.${randomToken()}`)).rejects.toMatchObject({ code: 'qr_unknown' });
+    await expect(engine.lookupHandle(`uid-${randomToken()}.${qr!.handle.split('.')[1]}`)).rejects.toMatchObject({ code: 'qr_unknown' });
+    await expect(engine.lookupHandle('not a handle')).rejects.toMatchObject({ code: 'qr_unknown' });
+    const { qr: next } = await engine.issueQr(approval.id);
+    await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
+    expect((await engine.lookupHandle(next!.handle)).id).toBe(approval.id);
+    await engine.decideByHandle(next!.handle, decision('d1', 'deny'));
+    await expect(engine.lookupHandle(next!.handle)).rejects.toMatchObject({ code: 'qr_used' });
+  });
+
   it('keeps only a hash of the handle and the typed code in the store', async () => {
     const { begin, store } = setup();
     const { approval, qr } = await begin();
     const code = qr!.typedCode.replace('-', '');
-    expect(await store.getRecord(`qr:${hashSecret(qr!.handle)}`)).toMatchObject({ approvalId: approval.id });
+    const secret = qr!.handle.split('.')[1] as string;
     expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: approval.id });
-    expect(await store.getRecord(`qr:${qr!.handle}`)).toBeUndefined();
     const stored = JSON.stringify(await store.getRecord(`approval:${approval.id}`));
     expect(stored).toContain(hashSecret(qr!.handle));
-    expect(stored).not.toContain(qr!.handle);
+    expect(stored).not.toContain(secret);
     expect(stored).not.toContain(code);
   });
 

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 
 import type { Logger } from '../logging/logger.js';
-import { formatTypedCode, hashSecret, randomToken, typedCode } from '../security/tokens.js';
+import { formatTypedCode, hashSecret, typedCode } from '../security/tokens.js';
 import type { Fields, Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { type Approval, type ApprovalState, effectiveState, fromFields, publicStatus, type PublicStatus, toFields } from './approval-record.js';
+import { makeQrHandle, qrHandleApproval } from './qr-handle.js';
 
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
@@ -44,15 +45,15 @@ export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
 
 /**
  * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
- * finds it without a look-up key), and the shown QR handle and typed code each have a small
- * record pointing at it. Whether the current handle was used lives in the approval itself, so
- * a decision is one conditional patch.
+ * finds it without a look-up key). The QR handle names that id itself (qr-handle.ts) and the
+ * approval holds the hash of the one handle it accepts; the typed code, which cannot carry an
+ * id, has a small record pointing at the approval. Whether the current handle was used lives
+ * in the approval, so a decision is one conditional patch.
  */
 const approvalKey = (id: string) => `approval:${id}`;
-const qrKey = (hash: string) => `qr:${hash}`;
 const typedKey = (hash: string) => `typed:${hash}`;
 const channel = (id: string) => `approval-events:${id}`;
-/** Used handles and codes are kept this long after expiry, so a replay gets "already used", not "unknown". */
+/** Typed codes are kept this long after expiry, so a replay gets "already used", not "unknown". */
 const TOMBSTONE_SECONDS = 600;
 
 export type ApprovalEventListener = (event: string, approval: Approval) => void;
@@ -98,12 +99,12 @@ export class ApprovalEngine {
   }
 
   /**
-   * The waiting page opened: creates the approval with its first QR (three writes), or, for a
+   * The waiting page opened: creates the approval with its first QR (two writes), or, for a
    * page opened again, issues a fresh QR for the existing one.
    */
   async start(input: StartInput): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const now = this.now();
-    const fresh = this.#newQr(now, input.expiresAt);
+    const fresh = this.#newQr(input.uid, now, input.expiresAt);
     const approval: Approval = {
       id: input.uid,
       uid: input.uid,
@@ -130,7 +131,7 @@ export class ApprovalEngine {
     if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), this.#ttl(input.expiresAt)))) {
       return this.issueQr(approval.id);
     }
-    await this.#storeQrKeys(approval.id, fresh);
+    await this.#storeTypedCode(approval.id, fresh);
     this.#audit('approval.started', approval);
     return { approval, qr: fresh.qr };
   }
@@ -155,8 +156,8 @@ export class ApprovalEngine {
     if (state === 'approved') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
-    const fresh = this.#newQr(now, current.expiresAt);
-    await this.#storeQrKeys(id, fresh);
+    const fresh = this.#newQr(id, now, current.expiresAt);
+    await this.#storeTypedCode(id, fresh);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
@@ -173,26 +174,29 @@ export class ApprovalEngine {
       { ifMatch: { state: current.state, handleHash: current.handleHash, deviceId: current.deviceId } },
     );
     if (!patched) {
-      // Something else moved first (a scan, a decision): the new handle never becomes valid.
-      await this.store.deleteKeys([qrKey(fresh.handleHash), typedKey(fresh.typedCodeHash)]);
+      // Something else moved first (a scan, a decision): the new handle and code never become valid.
+      await this.store.deleteKeys([typedKey(fresh.typedCodeHash)]);
       const latest = await this.get(id);
       if (!latest) throw approvalErrors.expired();
       return { approval: latest };
     }
-    if (current.handleHash) await this.store.deleteKeys([qrKey(current.handleHash), typedKey(current.typedCodeHash)]);
+    // The old handle stopped working with the patch (the approval accepts one hash); its code goes too.
+    if (current.typedCodeHash) await this.store.deleteKeys([typedKey(current.typedCodeHash)]);
     const approval = fromFields(patched);
     if (current.state !== 'waiting') await this.#publish(approval);
     return { approval, qr: fresh.qr };
   }
 
-  /** Read-only: what a QR handle points at. GET and HEAD of /q/<handle> use only this. */
+  /**
+   * Read-only: what a QR handle points at (one read). GET and HEAD of /q/<handle> use only this.
+   * A handle its approval does not hold (never issued, or replaced by a newer QR) is unknown.
+   */
   async lookupHandle(handle: string): Promise<Approval> {
-    const handleHash = hashSecret(handle);
-    const record = await this.store.getRecord(qrKey(handleHash));
-    const approval = record?.approvalId ? await this.get(record.approvalId) : undefined;
-    if (!record) throw approvalErrors.unknownQr();
-    if (approval?.handleHash === handleHash && approval.handleUsed) throw approvalErrors.usedQr();
-    return this.#pending(approval, approval?.handleHash === handleHash);
+    const approvalId = qrHandleApproval(handle);
+    const approval = approvalId ? await this.get(approvalId) : undefined;
+    if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
+    if (approval.handleUsed) throw approvalErrors.usedQr();
+    return this.#pending(approval, true);
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
@@ -311,8 +315,8 @@ export class ApprovalEngine {
     return approval;
   }
 
-  #newQr(now: number, interactionExpiresAt: number): FreshQr {
-    const handle = randomToken();
+  #newQr(approvalId: string, now: number, interactionExpiresAt: number): FreshQr {
+    const handle = makeQrHandle(approvalId);
     const code = typedCode();
     return {
       handleHash: hashSecret(handle),
@@ -322,12 +326,9 @@ export class ApprovalEngine {
     };
   }
 
-  async #storeQrKeys(id: string, fresh: FreshQr): Promise<void> {
+  async #storeTypedCode(id: string, fresh: FreshQr): Promise<void> {
     const ttl = this.#ttl(fresh.qr.handleExpiresAt) + TOMBSTONE_SECONDS;
-    await Promise.all([
-      this.store.putRecord(qrKey(fresh.handleHash), { approvalId: id }, ttl),
-      this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id }, ttl), // usedAt absent = unused
-    ]);
+    await this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id }, ttl); // usedAt absent = unused
   }
 
   async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {

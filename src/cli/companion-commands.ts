@@ -51,7 +51,7 @@ export async function approveWithCompanion(
   } catch {
     throw new CliError(`No device key at ${args.keyFile}. Enroll first: qrid enroll <enrollment-link>`);
   }
-  const qr = parseUrl(args.url, /^\/q\/([\w-]{22})$/, 'a qrid QR link (https://…/q/<handle>)');
+  const qr = parseUrl(args.url, /^\/q\/([\w-]{8,64}\.[\w-]{22})$/, 'a qrid QR link (https://…/q/<handle>)');
   if (qr.origin !== new URL(key.issuer).origin) {
     throw new CliError(`This QR code is for ${qr.origin}, but this device is enrolled at ${key.issuer}. Refusing to answer it.`);
   }

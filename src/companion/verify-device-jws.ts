@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 
+import { qrHandleApproval } from '../approvals/qr-handle.js';
 import type { Device } from '../accounts/devices.js';
 import { QridError } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
@@ -52,7 +53,7 @@ export async function verifyDeviceJws(services: Services, jws: unknown): Promise
     throw refused('invalid_request_signature', `The signature or its claims are not valid (${error instanceof Error ? error.message : 'unknown'}).`);
   }
   const { handle, action, nonce, number } = payload as { handle?: unknown; action?: unknown; nonce?: unknown; number?: unknown };
-  if (typeof handle !== 'string' || !/^[\w-]{22}$/.test(handle)) throw refused('invalid_request', 'The payload must name the QR handle.');
+  if (typeof handle !== 'string' || !qrHandleApproval(handle)) throw refused('invalid_request', 'The payload must name the QR handle.');
   if (action !== 'inspect' && action !== 'approve' && action !== 'deny') throw refused('invalid_request', 'action must be inspect, approve or deny.');
   if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters.');
   const fresh = await services.store.putRecordIfAbsent(`companion-nonce:${device.id}:${nonce}`, { at: String(Date.now()) }, MAX_AGE_SECONDS * 3);

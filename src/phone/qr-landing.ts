@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 
 import { approvalErrors } from '../approvals/approval-errors.js';
 import type { Approval } from '../approvals/approval-record.js';
+import { qrHandleApproval } from '../approvals/qr-handle.js';
 import { approximateNetwork, normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
@@ -11,11 +12,9 @@ import { numberChoices } from './number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
 
-const HANDLE = /^[A-Za-z0-9_-]{22}$/;
-
 export function handleParam(ctx: Context): string {
   const handle = String(ctx.params.handle ?? '');
-  if (!HANDLE.test(handle)) throw approvalErrors.unknownQr();
+  if (!qrHandleApproval(handle)) throw approvalErrors.unknownQr();
   return handle;
 }
 

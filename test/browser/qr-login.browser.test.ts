@@ -53,7 +53,7 @@ describe('QR sign-in in Chromium', () => {
     const shots = process.env.QRID_SCREENSHOTS;
     if (shots) await desktop.screenshot({ path: `${shots}/desktop-qr.png` });
     const qrUrl = readQrFromPng(await desktop.locator('#qr-link').screenshot());
-    expect(qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/[\\w-]{22}$`));
+    expect(qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/[\\w-]{8,64}\\.[\\w-]{22}$`));
 
     // The phone opens it: the desktop learns it was scanned, without any personal data.
     await phone.goto(qrUrl);

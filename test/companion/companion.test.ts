@@ -131,7 +131,7 @@ describe('companion CLI and device-key API', () => {
   });
 
   it('refuses a QR from another server than the one the key belongs to', async () => {
-    const other = await cli(['approve', `https://elsewhere.example/q/${'A'.repeat(22)}`, '--yes']);
+    const other = await cli(['approve', `https://elsewhere.example/q/${'u'.repeat(21)}.${'A'.repeat(22)}`, '--yes']);
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('Refusing to answer it');
   });

@@ -28,7 +28,7 @@ describe('QR sign-in through a real OIDC client', () => {
     const toQr = await desktop.follow(await desktop.get(await rp.authorizationUrl(extra)));
     expect(toQr.status, toQr.text).toBe(200);
     const waiting = readQrPage(toQr);
-    expect(waiting.qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/[A-Za-z0-9_-]{22}$`));
+    expect(waiting.qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/${waiting.uid}\\.[A-Za-z0-9_-]{22}$`));
 
     const decided = await answerQr(phone, waiting.qrUrl);
     expect(decided.status).toBe(200);

@@ -37,7 +37,10 @@ describe('security: guessing, relayed QR codes, prefetching', () => {
     for (let i = 0; i < 30; i += 1) {
       const page = await openQrPage(on(new BrowserClient(qrid.issuer), `198.51.100.${i + 1}`), new RelyingParty(rp));
       const handle = new URL(page.qrUrl).pathname.split('/')[2] as string;
-      expect(Buffer.from(handle, 'base64url')).toHaveLength(16);
+      // <approval id>.<secret>: the id is the interaction's uid, the secret 128 random bits.
+      const [approvalId, secret] = handle.split('.') as [string, string];
+      expect(approvalId).toBe(page.uid);
+      expect(Buffer.from(secret, 'base64url')).toHaveLength(16);
       handles.add(handle);
     }
     expect(handles.size).toBe(30);

@@ -1,0 +1,20 @@
+import { randomToken } from '../security/tokens.js';
+
+/**
+ * A QR handle is `<approval id>.<secret>`: it names its approval, so the phone's requests read
+ * the approval directly instead of first resolving the handle through a look-up record (one
+ * write per QR and one read per phone request fewer). The approval id is the interaction's
+ * uid, which the waiting browser already shows in its own URLs; what makes the handle
+ * unguessable is the 128-bit secret, and only the hash of the whole handle is stored.
+ */
+const HANDLE = /^([A-Za-z0-9_-]{8,64})\.[A-Za-z0-9_-]{22}$/;
+
+export function makeQrHandle(approvalId: string): string {
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(approvalId)) throw new Error(`approval id ${JSON.stringify(approvalId)} cannot be part of a QR handle`);
+  return `${approvalId}.${randomToken()}`;
+}
+
+/** The approval a well-formed handle names; undefined for anything else. */
+export function qrHandleApproval(handle: string): string | undefined {
+  return HANDLE.exec(handle)?.[1];
+}
