@@ -17,7 +17,7 @@ const stores: Array<[string, () => Store]> = [
 
 describe.each(stores)('oidc-provider adapter on the %s store', (_name, open) => {
   const store = open();
-  const Adapter = createOidcAdapter(store);
+  const Adapter = createOidcAdapter(store, (model) => (model === 'AuthorizationCode' ? 60 : 3600));
   afterAll(async () => {
     await store.close();
   });
@@ -47,8 +47,13 @@ describe.each(stores)('oidc-provider adapter on the %s store', (_name, open) => 
   it('marks consumed payloads for oidc-provider to see', async () => {
     const codes = new Adapter('AuthorizationCode');
     await codes.upsert('c2', { jti: 'c2', kind: 'AuthorizationCode' }, 60);
+    expect((await codes.find('c2'))?.consumed).toBeUndefined();
     await codes.consume('c2');
     expect((await codes.find('c2'))?.consumed).toEqual(expect.any(Number));
+    // The mark outlives nothing it marks: its lifetime is the model's, and it goes with the record.
+    expect(await store.ttl('oidc:AuthorizationCode:c2:consumed')).toBeLessThanOrEqual(60);
+    await codes.destroy('c2');
+    expect(await store.getRecord('oidc:AuthorizationCode:c2:consumed')).toBeUndefined();
   });
 
   // What makes the tokens unusable is oidc-provider refusing tokens without a grant: that is

@@ -4,8 +4,14 @@ import type { Store } from '../store/store.js';
 
 /**
  * oidc-provider's storage, on qrid's store: one record per model instance
- * (`oidc:<Model>:<id>` → payload JSON + consumed mark), plus the two look-ups the provider
- * needs (session by uid, device flow by user code).
+ * (`oidc:<Model>:<id>` → payload JSON), plus the two look-ups the provider needs (session by
+ * uid, device flow by user code).
+ *
+ * Single-use models (codes, refresh tokens, PAR request URIs, device and CIBA requests) are
+ * marked consumed by a separate key (`…:<id>:consumed`) created with SET NX: one command that
+ * has exactly one winner, where patching the record needed a script (three commands). find()
+ * reads both keys in one MGET for every model, so no list of consumable models can fall out of
+ * step with oidc-provider's.
  *
  * Tokens are not indexed by grant. Revoking a grant deletes the Grant record, and
  * oidc-provider refuses every token whose grant it cannot find (code and refresh exchanges,
@@ -14,6 +20,7 @@ import type { Store } from '../store/store.js';
  * `revokeGrantPolicy: () => true` so that no revocation means "tokens but not the grant".
  */
 const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
+const consumedKey = (model: string, id: string) => `oidc:${model}:${id}:consumed`;
 const sessionUidKey = (uid: string) => `oidc:session-uid:${uid}`;
 const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
 
@@ -22,7 +29,12 @@ export async function revokeGrantTokens(store: Store, grantId: string): Promise<
   await store.deleteKeys([modelKey('Grant', grantId)]);
 }
 
-export function createOidcAdapter(store: Store): new (name: string) => Adapter {
+/**
+ * `consumedTtlSeconds` gives each single-use model's longest lifetime: a consumed mark lives
+ * that long (consume() is not told the record's remaining time), so it never expires before
+ * its record does.
+ */
+export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: string) => number): new (name: string) => Adapter {
   return class StoreAdapter implements Adapter {
     constructor(readonly name: string) {}
 
@@ -35,10 +47,10 @@ export function createOidcAdapter(store: Store): new (name: string) => Adapter {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const record = await store.getRecord(modelKey(this.name, id));
+      const [record, consumed] = await store.getRecords([modelKey(this.name, id), consumedKey(this.name, id)]);
       if (!record?.payload) return undefined;
       const payload = JSON.parse(record.payload) as AdapterPayload;
-      if (record.consumed) payload.consumed = Number(record.consumed);
+      if (consumed?.at) payload.consumed = Number(consumed.at);
       return payload;
     }
 
@@ -54,15 +66,12 @@ export function createOidcAdapter(store: Store): new (name: string) => Adapter {
 
     /**
      * Single use under concurrency: oidc-provider checks `consumed` and then calls this, so two
-     * racing token requests could both pass its check. Only one conditional patch wins; the
-     * loser is treated as a replay (grant revoked), as the provider does for a late replay.
+     * racing token requests could both pass its check. Only one creation of the consumed mark
+     * wins; the loser is treated as a replay (grant revoked), as the provider does for a late
+     * replay.
      */
     async consume(id: string): Promise<void> {
-      const won = await store.patchRecord(
-        modelKey(this.name, id),
-        { consumed: String(Math.floor(Date.now() / 1000)) },
-        { ifMatch: { consumed: '' } },
-      );
+      const won = await store.putRecordIfAbsent(consumedKey(this.name, id), { at: String(Math.floor(Date.now() / 1000)) }, consumedTtlSeconds(this.name));
       if (won) return;
       const existing = await this.find(id);
       if (existing?.grantId) await this.revokeByGrantId(existing.grantId);
@@ -75,7 +84,7 @@ export function createOidcAdapter(store: Store): new (name: string) => Adapter {
         const payload = await this.find(id);
         if (payload?.uid) await store.deleteKeys([sessionUidKey(payload.uid)]);
       }
-      await store.deleteKeys([key]);
+      await store.deleteKeys([key, consumedKey(this.name, id)]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

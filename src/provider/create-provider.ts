@@ -34,7 +34,15 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
   const https = config.issuer.startsWith('https:');
 
   const configuration: Configuration = {
-    adapter: createOidcAdapter(store),
+    // A consumed mark lives as long as its model's longest lifetime (the oidc adapter's note).
+    // PAR request URIs live at most as long as an interaction; models qrid sets no TTL for
+    // (device flow, CIBA: not enabled) get the longest of them all.
+    adapter: createOidcAdapter(store, (model) => {
+      if (model === 'AuthorizationCode') return config.ttl.authorization_code;
+      if (model === 'RefreshToken') return config.ttl.refresh_token;
+      if (model === 'PushedAuthorizationRequest') return config.ttl.interaction;
+      return Math.max(config.ttl.refresh_token, config.ttl.session, config.ttl.grant);
+    }),
     clients: config.clients.map(toClientMetadata),
     findAccount: findAccount(users),
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },

@@ -107,6 +107,11 @@ export class CachedStore implements Store {
     return value;
   }
 
+  getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]> {
+    if (!keys.some((key) => this.#covers(key))) return this.#inner.getRecords(keys);
+    return Promise.all(keys.map((key) => this.getRecord(key)));
+  }
+
   getRecord(key: string): Promise<Fields | undefined> {
     return this.#read(key, () => this.#inner.getRecord(key), (value) => (value ? { ...value } : undefined));
   }

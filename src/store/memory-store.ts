@@ -64,6 +64,10 @@ export class MemoryStore implements Store {
     return entry ? { ...entry.value } : undefined;
   }
 
+  async getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]> {
+    return Promise.all(keys.map((key) => this.getRecord(key)));
+  }
+
   async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {
     this.#entries.set(key, { type: 'hash', value: { ...fields }, expiresAt: this.#expiry(ttlSeconds) });
   }

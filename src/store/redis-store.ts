@@ -189,6 +189,17 @@ export class RedisStore implements Store {
     return parseRecord(await this.#run(this.#redis.get(this.#prefix + key)));
   }
 
+  /**
+   * One MGET. A cluster spreads the keys over slots (MGET would fail with CROSSSLOT), so there
+   * it is one GET per key, sent together. A key of another type reads as missing here.
+   */
+  async getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]> {
+    if (keys.length === 0) return [];
+    if (this.#redis instanceof Cluster) return Promise.all(keys.map((key) => this.getRecord(key)));
+    const raws = await this.#run(this.#redis.mget(keys.map((key) => this.#prefix + key)));
+    return raws.map(parseRecord);
+  }
+
   #set(key: string, fields: Fields, ttlSeconds: number | undefined, nx: boolean): Promise<'OK' | null> {
     const pttl = pttlArg(ttlSeconds);
     const value = JSON.stringify(fields);

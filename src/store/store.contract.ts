@@ -30,6 +30,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.ttl(k)).toBe(Number.POSITIVE_INFINITY);
     });
 
+    it('reads several records at once, in order, with gaps where missing', async () => {
+      const [a, b, missing] = [key('many-a'), key('many-b'), key('many-missing')];
+      await store.putRecord(a, { n: '1' });
+      await store.putRecord(b, { n: '2' }, 60);
+      expect(await store.getRecords([b, missing, a])).toEqual([{ n: '2' }, undefined, { n: '1' }]);
+      expect(await store.getRecords([])).toEqual([]);
+    });
+
     it('keeps empty-string and unicode values intact', async () => {
       const k = key('values');
       await store.putRecord(k, { empty: '', text: 'Zoë — 名前 🙂', json: '{"a":[]}' });

@@ -25,6 +25,8 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
 
   getRecord(key: string): Promise<Fields | undefined>;
+  /** Several records in one round trip, in the order asked (undefined where missing). */
+  getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]>;
   /** Replace the record. `ttlSeconds` undefined means it never expires. */
   putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
   /** Create the record only if the key is free; true if this call created it. */
