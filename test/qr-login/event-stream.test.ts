@@ -15,6 +15,10 @@ async function readEvents(url: string, cookie: string, until: (events: Array<{ e
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  // Document-only headers are left off the long-lived stream (memory per open stream).
+  expect(response.headers.get('content-security-policy')).toBeNull();
+  expect(response.headers.get('x-frame-options')).toBeNull();
   const events: Array<{ event: string; data: string }> = [];
   const decoder = new TextDecoder();
   let buffer = '';
