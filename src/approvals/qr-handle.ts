@@ -7,10 +7,15 @@ import { randomToken } from '../security/tokens.js';
  * uid, which the waiting browser already shows in its own URLs; what makes the handle
  * unguessable is the 128-bit secret, and only the hash of the whole handle is stored.
  */
-const HANDLE = /^([A-Za-z0-9_-]{8,64})\.[A-Za-z0-9_-]{22}$/;
+const APPROVAL_ID = '[A-Za-z0-9_-]{8,64}';
+const SECRET = '[A-Za-z0-9_-]{22}';
+/** A handle's shape, for matching one inside a longer text (a QR link's path). */
+export const QR_HANDLE_PATTERN = `${APPROVAL_ID}\\.${SECRET}`;
+const HANDLE = new RegExp(`^(${APPROVAL_ID})\\.${SECRET}$`);
+const ID = new RegExp(`^${APPROVAL_ID}$`);
 
 export function makeQrHandle(approvalId: string): string {
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(approvalId)) throw new Error(`approval id ${JSON.stringify(approvalId)} cannot be part of a QR handle`);
+  if (!ID.test(approvalId)) throw new Error(`approval id ${JSON.stringify(approvalId)} cannot be part of a QR handle`);
   return `${approvalId}.${randomToken()}`;
 }
 

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
+import { QR_HANDLE_PATTERN } from '../approvals/qr-handle.js';
 import { COMPANION_JWS_TYPE } from '../companion/verify-device-jws.js';
 import { CliError } from './cli-error.js';
 import type { Output } from './users-commands.js';
@@ -51,7 +52,7 @@ export async function approveWithCompanion(
   } catch {
     throw new CliError(`No device key at ${args.keyFile}. Enroll first: qrid enroll <enrollment-link>`);
   }
-  const qr = parseUrl(args.url, /^\/q\/([\w-]{8,64}\.[\w-]{22})$/, 'a qrid QR link (https://…/q/<handle>)');
+  const qr = parseUrl(args.url, new RegExp(`^/q/(${QR_HANDLE_PATTERN})$`), 'a qrid QR link (https://…/q/<handle>)');
   if (qr.origin !== new URL(key.issuer).origin) {
     throw new CliError(`This QR code is for ${qr.origin}, but this device is enrolled at ${key.issuer}. Refusing to answer it.`);
   }
