@@ -1,12 +1,11 @@
 import type { Context } from 'koa';
 
 import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
+import { DOCUMENT_ONLY_HEADERS } from '../http/security-headers.js';
 import type { Services } from '../services.js';
 import { requireInteractionCookie } from './load-interaction.js';
 
 const LONG_POLL_MS = 25_000;
-/** Meaningful on documents only (framing, CSP, permissions, opener): not on an event stream. */
-const DOCUMENT_ONLY_HEADERS = ['Content-Security-Policy', 'X-Frame-Options', 'Permissions-Policy', 'Cross-Origin-Opener-Policy', 'Referrer-Policy'];
 const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired']);
 
 /**
@@ -39,8 +38,8 @@ export function eventStream(services: Services) {
     ctx.respond = false;
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
-    // Headers that browsers apply only to documents are dropped: a stream held open by 10,000
-    // waiting pages keeps its header block for its whole life (see docs/benchmarks.md).
+    // A stream held open by 10,000 waiting pages keeps its header block for its whole life
+    // (see docs/benchmarks.md): the headers browsers apply only to documents are dropped.
     for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     let ended = false;
