@@ -33,16 +33,23 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
   const pages = providerPages(views);
   const https = config.issuer.startsWith('https:');
 
+  const ttl = {
+    AccessToken: config.ttl.access_token,
+    AuthorizationCode: config.ttl.authorization_code,
+    IdToken: config.ttl.id_token,
+    RefreshToken: config.ttl.refresh_token,
+    Interaction: config.ttl.interaction,
+    Session: config.ttl.session,
+    Grant: config.ttl.grant,
+  };
+
   const configuration: Configuration = {
     // A consumed mark lives as long as its model's longest lifetime (the oidc adapter's note).
     // PAR request URIs live at most as long as an interaction; models qrid sets no TTL for
     // (device flow, CIBA: not enabled) get the longest of them all.
-    adapter: createOidcAdapter(store, (model) => {
-      if (model === 'AuthorizationCode') return config.ttl.authorization_code;
-      if (model === 'RefreshToken') return config.ttl.refresh_token;
-      if (model === 'PushedAuthorizationRequest') return config.ttl.interaction;
-      return Math.max(config.ttl.refresh_token, config.ttl.session, config.ttl.grant);
-    }),
+    adapter: createOidcAdapter(store, (model) =>
+      model === 'PushedAuthorizationRequest' ? ttl.Interaction : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
+    ),
     clients: config.clients.map(toClientMetadata),
     findAccount: findAccount(users),
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
@@ -98,15 +105,7 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
     // access token is revoked). The store adapter revokes tokens by deleting their grant
     // (src/adapters/oidc-adapter.ts), so the two must always go together.
     revokeGrantPolicy: () => true,
-    ttl: {
-      AccessToken: config.ttl.access_token,
-      AuthorizationCode: config.ttl.authorization_code,
-      IdToken: config.ttl.id_token,
-      RefreshToken: config.ttl.refresh_token,
-      Interaction: config.ttl.interaction,
-      Session: config.ttl.session,
-      Grant: config.ttl.grant,
-    },
+    ttl,
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
