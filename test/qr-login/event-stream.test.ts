@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,41 @@ describe('the waiting page’s event stream', () => {
     const handle = new URL(waiting.qrUrl).pathname.split('/')[2] as string;
     expect(JSON.stringify(lines)).not.toContain(handle);
     expect(requests.some((l) => l.path === '/q/:secret')).toBe(true);
+  });
+
+  it('ends a waiting page’s connection with its stream, and closes it if the client sends anything more', async () => {
+    const { phone } = await enrolledPhone(qrid);
+    const rp = await RelyingParty.discover(qrid.issuer);
+    const desktop = new BrowserClient(qrid.issuer);
+    const waiting = readQrPage(await desktop.follow(await desktop.get(await rp.authorizationUrl())));
+    const cookie = [...desktop.cookies.entries()].map(([n, c]) => `${n}=${c.value}`).join('; ');
+    const request = `GET /interaction/${waiting.uid}/events HTTP/1.1\r\nHost: ${new URL(qrid.issuer).host}\r\nCookie: ${cookie}\r\nAccept: text/event-stream\r\n\r\n`;
+    const open = async () => {
+      const socket = connect(Number(new URL(qrid.issuer).port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(request);
+      const deadline = Date.now() + 5000;
+      while (!text.includes('"state":"waiting"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      return { socket, closed, text: () => text };
+    };
+
+    // A client that talks over its stream (here: a smuggled second request) loses the connection.
+    const talker = await open();
+    expect(talker.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(talker.text().toLowerCase()).toContain('connection: close');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the parser is retired a tick after the head
+    talker.socket.write(`GET /jwks HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await talker.closed;
+    expect(talker.text()).not.toContain('"keys"');
+
+    // A quiet one still gets the approval, and the connection ends with the stream.
+    const listener = await open();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await answerQr(phone, waiting.qrUrl);
+    await listener.closed;
+    expect(listener.text()).toContain('"state":"approved"');
   });
 
   it('tells a stream without a pending approval that it has expired and ends it', async () => {

@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { retireHttpParser } from './retire-http-parser.js';
+
+/** A node:http server whose /events answers an event stream and retires its parser a tick later. */
+interface Harness {
+  server: Server;
+  port: number;
+  retired: boolean[];
+  streams: ServerResponse[];
+}
+
+async function start(): Promise<Harness> {
+  const harness: Harness = { server: createServer(), port: 0, retired: [], streams: [] };
+  harness.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/events') {
+      res.shouldKeepAlive = false;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      harness.streams.push(res);
+      setImmediate(() => harness.retired.push(retireHttpParser(req)));
+      return;
+    }
+    res.end(`answer to ${req.method} ${req.url}`);
+  });
+  await new Promise<void>((resolve) => harness.server.listen(0, '127.0.0.1', resolve));
+  harness.port = (harness.server.address() as AddressInfo).port;
+  return harness;
+}
+
+/** A raw client connection that records everything it receives and when it closes. */
+function rawClient(port: number): { socket: Socket; received: () => string; closed: Promise<void> } {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return { socket, received: () => text, closed };
+}
+
+const until = async (condition: () => boolean, ms = 2000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  harness?.server.closeAllConnections();
+  await new Promise((resolve) => harness?.server.close(resolve));
+  harness = undefined;
+});
+
+describe('retireHttpParser', () => {
+  it('frees the parser of an event stream, which still delivers what is written and closes when it ends', async () => {
+    harness = await start();
+    const client = rawClient(harness.port);
+    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => harness?.retired.length === 1);
+    expect(harness.retired).toEqual([true]);
+    const res = harness.streams[0] as ServerResponse;
+    expect((res.socket as Socket & { parser?: unknown }).parser).toBeNull();
+
+    res.write('data: second\n\n');
+    await until(() => client.received().includes('data: second'));
+    expect(client.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(client.received().toLowerCase()).toContain('connection: close');
+
+    res.end();
+    await client.closed;
+  });
+
+  it('closes the connection when the client sends anything after the request, and answers no second request', async () => {
+    harness = await start();
+    const client = rawClient(harness.port);
+    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => harness?.retired.length === 1);
+    client.socket.write('GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
+    await client.closed;
+    expect(client.received()).not.toContain('/smuggled');
+    expect(harness.streams[0]?.destroyed).toBe(true);
+  });
+
+  it('leaves every other connection parsing normally, including after a retired one was abused', async () => {
+    harness = await start();
+    const streams = Array.from({ length: 5 }, () => rawClient((harness as Harness).port));
+    for (const s of streams) s.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => harness?.retired.length === 5);
+    (streams[0] as ReturnType<typeof rawClient>).socket.end('garbage\r\n\r\n');
+
+    const keepAlive = rawClient(harness.port);
+    for (let i = 0; i < 20; i += 1) keepAlive.socket.write(`GET /n${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await until(() => keepAlive.received().includes('answer to GET /n19'));
+    for (let i = 0; i < 20; i += 1) expect(keepAlive.received()).toContain(`answer to GET /n${i}`);
+    keepAlive.socket.destroy();
+    for (const s of streams) s.socket.destroy();
+  });
+
+  it('refuses a request whose parser has moved on to a pipelined request, and a request with an unread body', async () => {
+    harness = await start();
+    const pipelined = rawClient(harness.port);
+    pipelined.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => harness?.retired.length === 1);
+    expect(harness.retired).toEqual([false]);
+    pipelined.socket.destroy();
+
+    const server = harness.server;
+    let bodyResult: boolean | undefined;
+    server.prependListener('request', (req: IncomingMessage) => {
+      if (req.url === '/upload') setImmediate(() => (bodyResult = retireHttpParser(req)));
+    });
+    const upload = rawClient(harness.port);
+    upload.socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    await until(() => bodyResult !== undefined);
+    expect(bodyResult).toBe(false);
+    upload.socket.destroy();
+  });
+});
