@@ -51,6 +51,20 @@ describe('ApprovalEngine', () => {
     await expect(engine.lookupHandle(next!.handle)).rejects.toMatchObject({ code: 'qr_used' });
   });
 
+  it('takes a record read alongside something else only if it is the approval the handle names', async () => {
+    const { engine, begin, store } = setup();
+    const { approval, qr } = await begin();
+    const { approval: other } = await begin();
+    const key = engine.handleRecordKey(qr!.handle) as string;
+    expect(engine.handleRecordKey('not a handle')).toBeUndefined();
+    expect((await engine.lookupHandle(qr!.handle, { fields: await store.getRecord(key) })).id).toBe(approval.id);
+    const otherFields = await store.getRecord(key.replace(approval.id, other.id));
+    expect(otherFields).toMatchObject({ id: other.id });
+    await expect(engine.lookupHandle(qr!.handle, { fields: otherFields })).rejects.toMatchObject({ code: 'qr_unknown' });
+    // Read as missing means missing, even though the store still holds it.
+    await expect(engine.lookupHandle(qr!.handle, { fields: undefined })).rejects.toMatchObject({ code: 'qr_unknown' });
+  });
+
   it('keeps only a hash of the handle and the typed code in the store', async () => {
     const { begin, store } = setup();
     const { approval, qr } = await begin();

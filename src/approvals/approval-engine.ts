@@ -188,20 +188,33 @@ export class ApprovalEngine {
   }
 
   /**
-   * Read-only: what a QR handle points at (one read). GET and HEAD of /q/<handle> use only this.
-   * A handle its approval does not hold (never issued, or replaced by a newer QR) is unknown.
+   * Where the approval a handle names is stored (undefined for a malformed handle), so a caller
+   * can read it together with something else and pass it to `lookupHandle` as `prefetched`.
    */
-  async lookupHandle(handle: string): Promise<Approval> {
+  handleRecordKey(handle: string): string | undefined {
     const approvalId = qrHandleApproval(handle);
-    const approval = approvalId ? await this.get(approvalId) : undefined;
+    return approvalId ? approvalKey(approvalId) : undefined;
+  }
+
+  /**
+   * Read-only: what a QR handle points at (one read, or none given what the caller read from
+   * `handleRecordKey` this request). GET and HEAD of /q/<handle> use only this. A handle its
+   * approval does not hold (never issued, or replaced by a newer QR) is unknown; the hash check
+   * also makes a prefetched record of any other approval unknown.
+   */
+  async lookupHandle(handle: string, prefetched?: { fields: Fields | undefined }): Promise<Approval> {
+    const approvalId = qrHandleApproval(handle);
+    let approval: Approval | undefined;
+    if (approvalId && prefetched) approval = prefetched.fields ? fromFields(prefetched.fields) : undefined;
+    else if (approvalId) approval = await this.get(approvalId);
     if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
     if (approval.handleUsed) throw approvalErrors.usedQr();
     return this.#pending(approval, true);
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
-  async claimHandle(handle: string, deviceId: string, deviceIp = ''): Promise<Approval> {
-    const approval = await this.lookupHandle(handle);
+  async claimHandle(handle: string, deviceId: string, deviceIp = '', prefetched?: { fields: Fields | undefined }): Promise<Approval> {
+    const approval = await this.lookupHandle(handle, prefetched);
     return this.#claim(approval, deviceId, deviceIp);
   }
 

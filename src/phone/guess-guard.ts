@@ -3,18 +3,32 @@ import type { Context, Next } from 'koa';
 import { QridError } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
+import type { Fields } from '../store/store.js';
 
 const GUESS_FAILURES = new Set(['qr_unknown', 'qr_expired', 'qr_used']);
+const PREFETCHED = Symbol('qrid.prefetchedApproval');
+
+type GuardedState = { [PREFETCHED]?: { fields: Fields | undefined } };
 
 /**
  * In front of every /q/<handle> route: an address that keeps naming handles that do not work
  * (guessing, or replaying) is refused with 429 after a few failures. Valid handles cost
  * nothing, so a person rescanning is never locked out by their own successes.
+ *
+ * The budget is read in the same round trip as the approval the handle names, which the
+ * route then takes with `prefetchedApproval` instead of reading it again.
  */
 export function guessGuard(services: Services) {
   return async function guardGuesses(ctx: Context, next: Next): Promise<void> {
     const ip = normalizeIp(ctx.ip);
-    await services.limiter.assertBudget('qr-failures', ip, services.config.rate_limits.qr_failures_per_ip);
+    const limit = services.config.rate_limits.qr_failures_per_ip;
+    const recordKey = services.approvals.handleRecordKey(String(ctx.params.handle ?? ''));
+    if (recordKey) {
+      const fields = await services.limiter.assertBudgetReading('qr-failures', ip, limit, recordKey);
+      (ctx.state as GuardedState)[PREFETCHED] = { fields };
+    } else {
+      await services.limiter.assertBudget('qr-failures', ip, limit);
+    }
     try {
       await next();
     } catch (error) {
@@ -22,4 +36,15 @@ export function guessGuard(services: Services) {
       throw error;
     }
   };
+}
+
+/**
+ * The approval the guard read for this request, once: a second look-up in the same request
+ * (after a write) reads the store again.
+ */
+export function prefetchedApproval(ctx: Context): { fields: Fields | undefined } | undefined {
+  const state = ctx.state as GuardedState;
+  const prefetched = state[PREFETCHED];
+  delete state[PREFETCHED];
+  return prefetched;
 }

@@ -8,6 +8,7 @@ import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { approvalAssurance, approvalPurpose, verificationNeeded } from './approval-assurance.js';
 import { approvalDetails } from './approval-details.js';
+import { prefetchedApproval } from './guess-guard.js';
 import { numberChoices } from './number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
@@ -31,7 +32,7 @@ export function qrLanding(services: Services) {
       ctx.body = services.views.render('phone-not-signed-in.njk', {});
       return;
     }
-    const approval = await services.approvals.lookupHandle(handle);
+    const approval = await services.approvals.lookupHandle(handle, prefetchedApproval(ctx));
     if (approval.deviceId && approval.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
     await renderApprovalPage(services, ctx, signedIn, approval, `/q/${handle}`, `/q/${handle}/scan`);
   };
@@ -74,14 +75,14 @@ export function approvalPasskeyOptions(services: Services, find: (ctx: Context) 
   };
 }
 
-export const approvalByHandle = (services: Services) => (ctx: Context) => services.approvals.lookupHandle(handleParam(ctx));
+export const approvalByHandle = (services: Services) => (ctx: Context) => services.approvals.lookupHandle(handleParam(ctx), prefetchedApproval(ctx));
 
 /** POST /q/:handle/scan — the phone page is open: the waiting browser shows "check your phone". */
 export function reportScan(services: Services) {
   return async function scan(ctx: Context): Promise<void> {
     const handle = handleParam(ctx);
     const { device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await services.approvals.claimHandle(handle, device.id, normalizeIp(ctx.ip));
+    const approval = await services.approvals.claimHandle(handle, device.id, normalizeIp(ctx.ip), prefetchedApproval(ctx));
     ctx.body = { state: approval.state, decideBy: approval.decideBy };
   };
 }
@@ -93,7 +94,7 @@ export function decideByHandle(services: Services) {
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
     await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
-    const pending = await services.approvals.lookupHandle(handle);
+    const pending = await services.approvals.lookupHandle(handle, prefetchedApproval(ctx));
     if (pending.deviceId && pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
     const assurance = await approvalAssurance(services, signedIn, pending, form);
     const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn, assurance), pending);

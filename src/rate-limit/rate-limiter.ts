@@ -1,5 +1,5 @@
 import { tooManyRequests } from '../errors/qrid-error.js';
-import type { Store } from '../store/store.js';
+import type { Fields, Store } from '../store/store.js';
 
 const counterKey = (bucket: string, subject: string) => `rate:${bucket}:${subject}`;
 
@@ -26,6 +26,17 @@ export class RateLimiter {
   async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
     const key = counterKey(bucket, subject);
     if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key, false);
+  }
+
+  /**
+   * `assertBudget` that also reads `recordKey` in the same round trip (the record the guarded
+   * route reads first) and returns it. A refusal is decided before the record is looked at.
+   */
+  async assertBudgetReading(bucket: string, subject: string, limit: number, recordKey: string): Promise<Fields | undefined> {
+    const key = counterKey(bucket, subject);
+    const { record, count } = await this.store.getRecordAndCounter(recordKey, key);
+    if (count >= limit) await this.#refuse(bucket, key, false);
+    return record;
   }
 
   /** Only a refusal reads the window's remaining time (for Retry-After): allowed hits cost one command. */

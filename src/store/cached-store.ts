@@ -112,6 +112,12 @@ export class CachedStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
+  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }> {
+    if (!this.#covers(recordKey)) return this.#inner.getRecordAndCounter(recordKey, counterKey);
+    const [record, count] = await Promise.all([this.getRecord(recordKey), this.#inner.counter(counterKey)]);
+    return { record, count };
+  }
+
   getRecord(key: string): Promise<Fields | undefined> {
     return this.#read(key, () => this.#inner.getRecord(key), (value) => (value ? { ...value } : undefined));
   }

@@ -68,6 +68,10 @@ export class MemoryStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
+  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }> {
+    return { record: await this.getRecord(recordKey), count: await this.counter(counterKey) };
+  }
+
   async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {
     this.#entries.set(key, { type: 'hash', value: { ...fields }, expiresAt: this.#expiry(ttlSeconds) });
   }

@@ -200,6 +200,16 @@ export class RedisStore implements Store {
     return raws.map(parseRecord);
   }
 
+  /** One MGET (two GETs on a cluster, where the keys may live in different slots). */
+  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }> {
+    if (this.#redis instanceof Cluster) {
+      const [record, count] = await Promise.all([this.getRecord(recordKey), this.counter(counterKey)]);
+      return { record, count };
+    }
+    const [raw, counted] = await this.#run(this.#redis.mget(this.#prefix + recordKey, this.#prefix + counterKey));
+    return { record: parseRecord(raw), count: Number(counted ?? 0) };
+  }
+
   #set(key: string, fields: Fields, ttlSeconds: number | undefined, nx: boolean): Promise<'OK' | null> {
     const pttl = pttlArg(ttlSeconds);
     const value = JSON.stringify(fields);

@@ -38,6 +38,18 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getRecords([])).toEqual([]);
     });
 
+    it('reads a record and a counter together', async () => {
+      const record = key('rc-record');
+      const counter = key('rc-counter');
+      expect(await store.getRecordAndCounter(record, counter)).toEqual({ record: undefined, count: 0 });
+      await store.putRecord(record, { n: '1' }, 60);
+      await store.increment(counter, 60);
+      await store.increment(counter, 60);
+      expect(await store.getRecordAndCounter(record, counter)).toEqual({ record: { n: '1' }, count: 2 });
+      await store.deleteKeys([record]);
+      expect(await store.getRecordAndCounter(record, counter)).toEqual({ record: undefined, count: 2 });
+    });
+
     it('keeps empty-string and unicode values intact', async () => {
       const k = key('values');
       await store.putRecord(k, { empty: '', text: 'Zoë — 名前 🙂', json: '{"a":[]}' });

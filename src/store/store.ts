@@ -27,6 +27,11 @@ export interface Store {
   getRecord(key: string): Promise<Fields | undefined>;
   /** Several records in one round trip, in the order asked (undefined where missing). */
   getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]>;
+  /**
+   * A record and a counter in one round trip: a route's guard reads its budget together with
+   * the record the route reads first (guess-guard.ts). The counter is 0 when absent.
+   */
+  getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }>;
   /** Replace the record. `ttlSeconds` undefined means it never expires. */
   putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
   /** Create the record only if the key is free; true if this call created it. */
