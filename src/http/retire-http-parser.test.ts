@@ -17,11 +17,18 @@ async function start(): Promise<Harness> {
   const harness: Harness = { server: createServer(), port: 0, retired: [], streams: [] };
   harness.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/events') {
-      res.shouldKeepAlive = false;
+      if (req.headers['x-keep-alive'] === undefined) res.setHeader('Connection', 'close');
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.write('data: first\n\n');
       harness.streams.push(res);
-      setImmediate(() => harness.retired.push(retireHttpParser(req)));
+      setImmediate(() => harness.retired.push(retireHttpParser(req, res)));
+      return;
+    }
+    if (req.url === '/upload') {
+      // A long response to a request whose body has not all arrived.
+      res.setHeader('Connection', 'close');
+      res.writeHead(200);
+      res.write('started');
       return;
     }
     res.end(`answer to ${req.method} ${req.url}`);
@@ -100,6 +107,16 @@ describe('retireHttpParser', () => {
     for (const s of streams) s.socket.destroy();
   });
 
+  it('refuses a response that would keep its connection for a next request', async () => {
+    harness = await start();
+    const client = rawClient(harness.port);
+    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\nX-Keep-Alive: 1\r\n\r\n');
+    await until(() => harness?.retired.length === 1);
+    expect(harness.retired).toEqual([false]);
+    expect((harness.streams[0]?.socket as Socket & { parser?: unknown }).parser).toBeTruthy();
+    client.socket.destroy();
+  });
+
   it('refuses a request whose parser has moved on to a pipelined request, and a request with an unread body', async () => {
     harness = await start();
     const pipelined = rawClient(harness.port);
@@ -110,8 +127,8 @@ describe('retireHttpParser', () => {
 
     const server = harness.server;
     let bodyResult: boolean | undefined;
-    server.prependListener('request', (req: IncomingMessage) => {
-      if (req.url === '/upload') setImmediate(() => (bodyResult = retireHttpParser(req)));
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url === '/upload') setImmediate(() => (bodyResult = retireHttpParser(req, res)));
     });
     const upload = rawClient(harness.port);
     upload.socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');

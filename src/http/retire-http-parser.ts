@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The slice of node:http's per-connection parser (an `HTTPParser` from the http_parser
@@ -27,9 +27,9 @@ function isConnectionParser(value: unknown): value is ConnectionParser {
  *
  * What it enforces, in the order node:http itself retires a parser when a connection is
  * upgraded:
- * - The response must already say `Connection: close` (`res.shouldKeepAlive = false` before its
- *   head is written), so the connection ends with the response and never waits for a next
- *   request that no parser could read.
+ * - The response's head must be sent and say `Connection: close` (set with `setHeader`), so
+ *   node ends the connection with the response and never waits for a next request no parser
+ *   could read.
  * - Only the request the parser is on is retired: a parser already holding a pipelined request
  *   is left alone.
  * - Anything the client sends from now on closes the connection (an event-stream client sends
@@ -40,11 +40,11 @@ function isConnectionParser(value: unknown): value is ConnectionParser {
  * closed while it is still parsing, and a route's microtasks can run inside its callback.
  * Returns whether the parser was retired; false changes nothing.
  */
-export function retireHttpParser(req: IncomingMessage): boolean {
+export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boolean {
   const socket = req.socket as ParsedSocket;
   const parser = socket.parser;
   if (socket.destroyed || !isConnectionParser(parser) || parser.incoming !== req) return false;
-  if (req.complete !== true) return false;
+  if (req.complete !== true || !res.headersSent || String(res.getHeader('Connection')).toLowerCase() !== 'close') return false;
 
   if (parser._consumed) {
     parser.unconsume();

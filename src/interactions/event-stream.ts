@@ -42,9 +42,9 @@ export function eventStream(services: Services) {
     // A stream held open by 10,000 waiting pages keeps its header block for its whole life
     // (see docs/benchmarks.md): the headers browsers apply only to documents are dropped.
     for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
-    // The connection ends with the stream (EventSource never reuses it), which lets it give
-    // up its HTTP parser while it waits (retire-http-parser.ts).
-    res.shouldKeepAlive = false;
+    // `Connection: close`: the connection ends with the stream (EventSource never reuses it),
+    // which lets it give up its HTTP parser while it waits (retire-http-parser.ts).
+    res.setHeader('Connection', 'close');
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     let ended = false;
     const write = (chunk: string) => {
@@ -77,7 +77,7 @@ export function eventStream(services: Services) {
     res.on('close', end);
     if (latest && latest.state !== first.state) deliver(latest);
     setImmediate(() => {
-      if (!ended) retireHttpParser(req);
+      if (!ended) retireHttpParser(req, res);
     });
   };
 }
