@@ -55,6 +55,17 @@ const until = async (condition: () => boolean, ms = 2000) => {
   }
 };
 
+/** Opens /events on a raw connection and waits until the server has tried to retire its parser. */
+async function openStream(h: Harness, extraHeaders = ''): Promise<ReturnType<typeof rawClient>> {
+  const client = rawClient(h.port);
+  const before = h.retired.length;
+  client.socket.write(`GET /events HTTP/1.1\r\nHost: x\r\n${extraHeaders}\r\n`);
+  await until(() => h.retired.length > before);
+  return client;
+}
+
+const parserOf = (res: ServerResponse | undefined) => (res?.socket as (Socket & { parser?: unknown }) | null)?.parser;
+
 let harness: Harness | undefined;
 afterEach(async () => {
   harness?.server.closeAllConnections();
@@ -65,12 +76,10 @@ afterEach(async () => {
 describe('retireHttpParser', () => {
   it('frees the parser of an event stream, which still delivers what is written and closes when it ends', async () => {
     harness = await start();
-    const client = rawClient(harness.port);
-    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => harness?.retired.length === 1);
+    const client = await openStream(harness);
     expect(harness.retired).toEqual([true]);
     const res = harness.streams[0] as ServerResponse;
-    expect((res.socket as Socket & { parser?: unknown }).parser).toBeNull();
+    expect(parserOf(res)).toBeNull();
 
     res.write('data: second\n\n');
     await until(() => client.received().includes('data: second'));
@@ -83,9 +92,7 @@ describe('retireHttpParser', () => {
 
   it('closes the connection when the client sends anything after the request, and answers no second request', async () => {
     harness = await start();
-    const client = rawClient(harness.port);
-    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => harness?.retired.length === 1);
+    const client = await openStream(harness);
     client.socket.write('GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
     await client.closed;
     expect(client.received()).not.toContain('/smuggled');
@@ -94,9 +101,9 @@ describe('retireHttpParser', () => {
 
   it('leaves every other connection parsing normally, including after a retired one was abused', async () => {
     harness = await start();
-    const streams = Array.from({ length: 5 }, () => rawClient((harness as Harness).port));
-    for (const s of streams) s.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => harness?.retired.length === 5);
+    const streams: Array<ReturnType<typeof rawClient>> = [];
+    for (let i = 0; i < 5; i += 1) streams.push(await openStream(harness));
+    expect(harness.retired).toEqual([true, true, true, true, true]);
     (streams[0] as ReturnType<typeof rawClient>).socket.end('garbage\r\n\r\n');
 
     const keepAlive = rawClient(harness.port);
@@ -109,11 +116,9 @@ describe('retireHttpParser', () => {
 
   it('refuses a response that would keep its connection for a next request', async () => {
     harness = await start();
-    const client = rawClient(harness.port);
-    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\nX-Keep-Alive: 1\r\n\r\n');
-    await until(() => harness?.retired.length === 1);
+    const client = await openStream(harness, 'X-Keep-Alive: 1\r\n');
     expect(harness.retired).toEqual([false]);
-    expect((harness.streams[0]?.socket as Socket & { parser?: unknown }).parser).toBeTruthy();
+    expect(parserOf(harness.streams[0])).toBeTruthy();
     client.socket.destroy();
   });
 
