@@ -40,6 +40,11 @@ export interface Decision {
   pickedNumber?: number;
 }
 
+/** An approval record the caller read already this request (`handleRecordKey`); undefined fields: missing. */
+export interface PrefetchedApproval {
+  fields: Fields | undefined;
+}
+
 /** Decides whether the phone's network differs enough from the browser's to need number matching. */
 export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
 
@@ -202,7 +207,7 @@ export class ApprovalEngine {
    * approval does not hold (never issued, or replaced by a newer QR) is unknown; the hash check
    * also makes a prefetched record of any other approval unknown.
    */
-  async lookupHandle(handle: string, prefetched?: { fields: Fields | undefined }): Promise<Approval> {
+  async lookupHandle(handle: string, prefetched?: PrefetchedApproval): Promise<Approval> {
     const approvalId = qrHandleApproval(handle);
     let approval: Approval | undefined;
     if (approvalId && prefetched) approval = prefetched.fields ? fromFields(prefetched.fields) : undefined;
@@ -213,7 +218,7 @@ export class ApprovalEngine {
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
-  async claimHandle(handle: string, deviceId: string, deviceIp = '', prefetched?: { fields: Fields | undefined }): Promise<Approval> {
+  async claimHandle(handle: string, deviceId: string, deviceIp = '', prefetched?: PrefetchedApproval): Promise<Approval> {
     const approval = await this.lookupHandle(handle, prefetched);
     return this.#claim(approval, deviceId, deviceIp);
   }

@@ -1,14 +1,14 @@
 import type { Context, Next } from 'koa';
 
+import type { PrefetchedApproval } from '../approvals/approval-engine.js';
 import { QridError } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
-import type { Fields } from '../store/store.js';
 
 const GUESS_FAILURES = new Set(['qr_unknown', 'qr_expired', 'qr_used']);
 const PREFETCHED = Symbol('qrid.prefetchedApproval');
 
-type GuardedState = { [PREFETCHED]?: { fields: Fields | undefined } };
+type GuardedState = { [PREFETCHED]?: PrefetchedApproval };
 
 /**
  * In front of every /q/<handle> route: an address that keeps naming handles that do not work
@@ -42,7 +42,7 @@ export function guessGuard(services: Services) {
  * The approval the guard read for this request, once: a second look-up in the same request
  * (after a write) reads the store again.
  */
-export function prefetchedApproval(ctx: Context): { fields: Fields | undefined } | undefined {
+export function prefetchedApproval(ctx: Context): PrefetchedApproval | undefined {
   const state = ctx.state as GuardedState;
   const prefetched = state[PREFETCHED];
   delete state[PREFETCHED];

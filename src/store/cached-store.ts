@@ -1,4 +1,4 @@
-import type { Fields, PatchOptions, Store, Unsubscribe } from './store.js';
+import { type Fields, type PatchOptions, readRecordAndCounter, type RecordAndCounter, type Store, type Unsubscribe } from './store.js';
 
 /**
  * A Store that keeps recently read records and indexes of some key prefixes (users, devices,
@@ -112,10 +112,9 @@ export class CachedStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
-  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }> {
+  getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter> {
     if (!this.#covers(recordKey)) return this.#inner.getRecordAndCounter(recordKey, counterKey);
-    const [record, count] = await Promise.all([this.getRecord(recordKey), this.#inner.counter(counterKey)]);
-    return { record, count };
+    return readRecordAndCounter(this, recordKey, counterKey);
   }
 
   getRecord(key: string): Promise<Fields | undefined> {

@@ -14,7 +14,7 @@
  */
 import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
 
-import { type Fields, type PatchOptions, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
+import { type Fields, type PatchOptions, readRecordAndCounter, type RecordAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
 
 export type RedisNode = { host: string; port: number };
 
@@ -201,11 +201,8 @@ export class RedisStore implements Store {
   }
 
   /** One MGET (two GETs on a cluster, where the keys may live in different slots). */
-  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }> {
-    if (this.#redis instanceof Cluster) {
-      const [record, count] = await Promise.all([this.getRecord(recordKey), this.counter(counterKey)]);
-      return { record, count };
-    }
+  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter> {
+    if (this.#redis instanceof Cluster) return readRecordAndCounter(this, recordKey, counterKey);
     const [raw, counted] = await this.#run(this.#redis.mget(this.#prefix + recordKey, this.#prefix + counterKey));
     return { record: parseRecord(raw), count: Number(counted ?? 0) };
   }

@@ -21,6 +21,12 @@ export interface PatchOptions {
 
 export type Unsubscribe = () => Promise<void>;
 
+/** What `getRecordAndCounter` reads: the record (undefined when missing) and the counter (0 when absent). */
+export interface RecordAndCounter {
+  record: Fields | undefined;
+  count: number;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
 
@@ -31,7 +37,7 @@ export interface Store {
    * A record and a counter in one round trip: a route's guard reads its budget together with
    * the record the route reads first (guess-guard.ts). The counter is 0 when absent.
    */
-  getRecordAndCounter(recordKey: string, counterKey: string): Promise<{ record: Fields | undefined; count: number }>;
+  getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter>;
   /** Replace the record. `ttlSeconds` undefined means it never expires. */
   putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
   /** Create the record only if the key is free; true if this call created it. */
@@ -75,6 +81,12 @@ export interface Store {
 export function conditionHolds(current: string | undefined, condition: FieldCondition): boolean {
   const value = current ?? '';
   return typeof condition === 'string' ? value === condition : condition.includes(value);
+}
+
+/** `getRecordAndCounter` as two reads, for a store (or a cluster) that cannot do it in one. */
+export async function readRecordAndCounter(store: Pick<Store, 'getRecord' | 'counter'>, recordKey: string, counterKey: string): Promise<RecordAndCounter> {
+  const [record, count] = await Promise.all([store.getRecord(recordKey), store.counter(counterKey)]);
+  return { record, count };
 }
 
 /** The store could not be reached (connection lost, timeout): a 503, not a bug. */
