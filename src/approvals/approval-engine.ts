@@ -255,7 +255,7 @@ export class ApprovalEngine {
     const claiming = !approval.deviceId;
     if (!claiming && approval.decideBy <= now) throw approvalErrors.expired();
     const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
-    const decideBy = claiming ? Math.min(now + this.timings.decisionSeconds * 1000, approval.expiresAt) : approval.decideBy;
+    const decideBy = claiming ? this.#decisionDeadline(approval, now) : approval.decideBy;
     const { fields, wrongNumber } = this.#outcome({ ...approval, numberRequired }, decision, now);
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
@@ -360,7 +360,7 @@ export class ApprovalEngine {
       {
         state: 'scanned',
         deviceId,
-        decideBy: String(Math.min(this.now() + this.timings.decisionSeconds * 1000, approval.expiresAt)),
+        decideBy: String(this.#decisionDeadline(approval, this.now())),
         numberRequired: numberRequired ? '1' : '',
       },
       { ifMatch: { state: 'waiting', deviceId: '', handleHash: approval.handleHash } },
@@ -402,6 +402,11 @@ export class ApprovalEngine {
   /** Publishes the public status itself, so listeners need not read the store again. */
   async #publish(approval: Approval): Promise<void> {
     await this.store.publish(channel(approval.id), JSON.stringify(publicStatus(approval, this.now())));
+  }
+
+  /** How long the phone that claims a request now has to decide: never past the interaction. */
+  #decisionDeadline(approval: Approval, now: number): number {
+    return Math.min(now + this.timings.decisionSeconds * 1000, approval.expiresAt);
   }
 
   #ttl(until: number): number {
