@@ -18,7 +18,11 @@ export interface SessionRecord {
 }
 
 const recordKey = (uid: string) => `session-record:${uid}`;
-/** Sessions of one account, for the phone's session list, "sign out everywhere" and device removal. */
+/**
+ * Sessions of one account, for the phone's session list, "sign out everywhere" and device
+ * removal. Every record has the same lifetime, renewed with the index's on each save and
+ * touch, so the index lives as long as its longest-lived session.
+ */
 export const accountSessionsKey = (accountId: string) => `account-sessions:${accountId}`;
 
 export class SessionRecords {
@@ -39,8 +43,14 @@ export class SessionRecords {
     return fields ? fromFields(fields) : undefined;
   }
 
-  async touch(uid: string): Promise<void> {
-    await this.store.patchRecord(recordKey(uid), { lastUsedAt: String(Date.now()) }, { ttlSeconds: this.ttlSeconds });
+  /**
+   * The session was used again: its record lives `ttlSeconds` from now, and so does the
+   * account's index, which would otherwise expire with the session's first login and hide a
+   * still-active session from the phone's list and from "sign out everywhere".
+   */
+  async touch(uid: string, accountId: string): Promise<void> {
+    const touched = await this.store.patchRecord(recordKey(uid), { lastUsedAt: String(Date.now()) }, { ttlSeconds: this.ttlSeconds });
+    if (touched) await this.store.addToIndex(accountSessionsKey(accountId), uid, this.ttlSeconds);
   }
 
   /** Session uids of an account (entries may outlive their session; readers check). */

@@ -54,7 +54,7 @@ export function recordSessions(services: Services) {
           'session.started',
         );
       } else {
-        await services.sessions.touch(session.uid);
+        await services.sessions.touch(session.uid, session.accountId);
       }
     } catch (error) {
       services.logger.warn({ err: error, sessionUid: session.uid }, 'could not record the session');

@@ -118,13 +118,12 @@ export class MemoryStore implements Store {
   async addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void> {
     const entry = this.#live(key);
     if (entry && entry.type !== 'set') throw new TypeError(`store key ${key} does not hold an index`);
-    const expiresAt = this.#expiry(ttlSeconds);
     if (!entry) {
-      this.#entries.set(key, { type: 'set', value: new Set([member]), expiresAt });
+      this.#entries.set(key, { type: 'set', value: new Set([member]), expiresAt: this.#expiry(ttlSeconds) });
       return;
     }
     entry.value.add(member);
-    entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+    if (ttlSeconds !== undefined) entry.expiresAt = this.#expiry(ttlSeconds);
   }
 
   async indexMembers(key: string): Promise<string[]> {

@@ -65,17 +65,7 @@ if i <= #ARGV then
 elseif ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return raw`;
 
-// KEYS[1] set; ARGV: member, pttl ('' = persistent). PTTL before SADD: -2 new, -1 persistent.
-// SADD raises WRONGTYPE before any change.
-const ADD_TO_INDEX = `
-local before = redis.call('PTTL', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
-if ARGV[2] == '' then redis.call('PERSIST', KEYS[1])
-elseif before == -2 or (before >= 0 and before < tonumber(ARGV[2])) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end`;
-
-const SCRIPTS = { qridPatch: PATCH, qridAddToIndex: ADD_TO_INDEX };
+const SCRIPTS = { qridPatch: PATCH };
 type ScriptName = keyof typeof SCRIPTS;
 
 /** Milliseconds for PEXPIRE, or '' for "no expiry". */
@@ -254,7 +244,13 @@ export class RedisStore implements Store {
   }
 
   async addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void> {
-    await this.#script('qridAddToIndex', key, [member, pttlArg(ttlSeconds)]);
+    const k = this.#prefix + key;
+    // One after the other, not pipelined: SADD's WRONGTYPE must stop the PEXPIRE, or a record
+    // under this key would get the index's lifetime. Lost between the two (a dropped
+    // connection), a new index has no expiry: its members are checked by every reader anyway.
+    await this.#run(this.#redis.sadd(k, member));
+    const pttl = pttlArg(ttlSeconds);
+    if (pttl !== '') await this.#run(this.#redis.pexpire(k, pttl));
   }
 
   async indexMembers(key: string): Promise<string[]> {

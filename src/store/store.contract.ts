@@ -128,17 +128,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.indexMembers(s)).toEqual([]);
     });
 
-    it('maintains indexes whose lifetime only grows', async () => {
+    it('maintains indexes that expire as their latest add says', async () => {
       const k = key('index');
       await store.addToIndex(k, 'a', 60);
-      await store.addToIndex(k, 'b', 1);
+      expect(await store.ttl(k)).toBeGreaterThan(50);
+      await store.addToIndex(k, 'b', 5);
+      expect(await store.ttl(k)).toBeLessThanOrEqual(5);
       await store.addToIndex(k, 'a', 60);
       expect((await store.indexMembers(k)).sort()).toEqual(['a', 'b']);
       expect(await store.ttl(k)).toBeGreaterThan(50);
+      await store.addToIndex(k, 'c');
+      expect(await store.ttl(k)).toBeGreaterThan(50); // no TTL given: the set keeps its expiry
+      await store.removeFromIndex(k, 'c');
       await store.removeFromIndex(k, 'a');
       expect(await store.indexMembers(k)).toEqual(['b']);
       await store.removeFromIndex(k, 'b');
       expect(await store.indexMembers(k)).toEqual([]);
+
+      const persistent = key('index-persistent');
+      await store.addToIndex(persistent, 'x');
+      expect(await store.ttl(persistent)).toBe(Number.POSITIVE_INFINITY);
 
       const shortLived = key('index-ttl');
       await store.addToIndex(shortLived, 'x', 1);

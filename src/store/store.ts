@@ -54,7 +54,13 @@ export interface Store {
   /** Seconds left to live; undefined if missing; Infinity if it never expires. */
   ttl(key: string): Promise<number | undefined>;
 
-  /** Add a member to a set. The set lives at least `ttlSeconds` from now (never shortened). */
+  /**
+   * Add a member to a set. With `ttlSeconds` the set then expires that long from now, shorter
+   * or longer than before: an index whose members all share one lifetime, renewed whenever a
+   * member's is, thereby lives exactly as long as its longest-lived member (two commands on
+   * Redis, where "never shorten" needed a script of four). Without it a new set never expires
+   * and an existing one keeps its expiry.
+   */
   addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void>;
   indexMembers(key: string): Promise<string[]>;
   removeFromIndex(key: string, member: string): Promise<void>;
