@@ -1,6 +1,6 @@
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 
-import type { Store } from '../store/store.js';
+import type { Fields, Store } from '../store/store.js';
 
 /**
  * oidc-provider's storage, on qrid's store: one record per model instance
@@ -19,10 +19,16 @@ import type { Store } from '../store/store.js';
  * it; the orphaned token records expire on their own. The provider is configured with
  * `revokeGrantPolicy: () => true` so that no revocation means "tokens but not the grant".
  */
-const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
+/** Where a model instance is stored, for a caller that reads it together with other records. */
+export const modelKey = (model: string, id: string) => `oidc:${model}:${id}`;
 const consumedKey = (model: string, id: string) => `oidc:${model}:${id}:consumed`;
 const sessionUidKey = (uid: string) => `oidc:session-uid:${uid}`;
 const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
+
+/** The payload a model record holds (without its consumed mark, which only single-use models have). */
+export function modelPayload(record: Fields | undefined): AdapterPayload | undefined {
+  return record?.payload ? (JSON.parse(record.payload) as AdapterPayload) : undefined;
+}
 
 /** Revokes a grant and with it every token issued under it (see above). */
 export async function revokeGrantTokens(store: Store, grantId: string): Promise<void> {
@@ -48,9 +54,8 @@ export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: stri
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       const [record, consumed] = await store.getRecords([modelKey(this.name, id), consumedKey(this.name, id)]);
-      if (!record?.payload) return undefined;
-      const payload = JSON.parse(record.payload) as AdapterPayload;
-      if (consumed?.at) payload.consumed = Number(consumed.at);
+      const payload = modelPayload(record);
+      if (payload && consumed?.at) payload.consumed = Number(consumed.at);
       return payload;
     }
 

@@ -192,6 +192,11 @@ export class ApprovalEngine {
     return { approval, qr: fresh.qr };
   }
 
+  /** Where an interaction's approval is stored, for a caller that reads it with something else (`prefetched`). */
+  recordKey(uid: string): string {
+    return approvalKey(uid);
+  }
+
   /**
    * Where the approval a handle names is stored (undefined for a malformed handle), so a caller
    * can read it together with something else and pass it to `lookupHandle` as `prefetched`.
@@ -297,8 +302,9 @@ export class ApprovalEngine {
    * use (completing twice before resuming writes the same result twice). One read, where a
    * conditional patch to a "completed" state cost three commands.
    */
-  async approvedFor(uid: string): Promise<Approval | undefined> {
-    const approval = await this.get(uid);
+  async approvedFor(uid: string, prefetched?: PrefetchedApproval): Promise<Approval | undefined> {
+    const approval = prefetched ? (prefetched.fields && fromFields(prefetched.fields)) : await this.get(uid);
+    if (approval && approval.id !== uid) return undefined;
     if (!approval || approval.state !== 'approved' || this.now() >= approval.expiresAt) return undefined;
     return approval;
   }

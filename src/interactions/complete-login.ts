@@ -5,11 +5,11 @@ import { readForm } from '../http/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
 import { endSession } from '../accounts/end-session.js';
-import { finishInteraction, type InteractionDetails, loadInteraction, requireInteractionCsrf } from './load-interaction.js';
+import { finishInteraction, type InteractionDetails, loadInteractionWith, requireInteractionCsrf } from './load-interaction.js';
 
 /**
  * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
- * interaction. Only a browser holding the interaction cookie gets here (loadInteraction), the
+ * interaction. Only a browser holding the interaction cookie gets here (loadInteractionWith), the
  * approval belongs to this interaction alone (it is keyed by its uid, and oidc-provider
  * consumes the interaction on resume), and the account comes from the approving device, never
  * from this request.
@@ -18,11 +18,11 @@ export function completeLogin(services: Services) {
   return async function complete(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     requireInteractionCsrf(services, ctx, form.csrf);
-    const details = await loadInteraction(services, ctx);
+    const { details, other: approval } = await loadInteractionWith(services, ctx, (uid) => services.approvals.recordKey(uid));
     if (details.prompt.name !== 'login') {
       throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
     }
-    const done = await services.approvals.approvedFor(details.uid);
+    const done = await services.approvals.approvedFor(details.uid, { fields: approval });
     if (!done) {
       throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone.', { title: 'Not approved' });
     }

@@ -1,9 +1,11 @@
 import type { Context } from 'koa';
-import type { InteractionResults } from 'oidc-provider';
+import type { AdapterPayload, InteractionResults } from 'oidc-provider';
 
+import { modelKey, modelPayload } from '../adapters/oidc-adapter.js';
 import { interactionErrors } from '../errors/interaction-errors.js';
 import { forbidden } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
+import type { Fields } from '../store/store.js';
 
 export type InteractionDetails = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
 
@@ -15,6 +17,42 @@ export async function loadInteraction(services: Services, ctx: Context): Promise
   const details = await services.provider.interactionDetails(ctx.req, ctx.res);
   if (details.uid !== ctx.params.uid) throw interactionErrors.mismatch();
   return details;
+}
+
+/** What oidc-provider's models do to a stored payload in find(): check it (format, expiry), then build the instance. */
+interface ModelStatics {
+  verify(stored: AdapterPayload): Promise<AdapterPayload>;
+  instantiate(payload: AdapterPayload): InteractionDetails;
+}
+
+/**
+ * loadInteraction with one more record read in the same round trip: the completion route reads
+ * the approval (keyed by the same uid) with the interaction, one command instead of two. What
+ * it checks is what interactionDetails() checks: the signed interaction cookie names this
+ * interaction; the stored payload passes oidc-provider's own model checks (format, expiry); an
+ * interaction bound to a session needs that session, still for the same account.
+ */
+export async function loadInteractionWith(
+  services: Services,
+  ctx: Context,
+  otherKey: (uid: string) => string,
+): Promise<{ details: InteractionDetails; other: Fields | undefined }> {
+  const uid = requireInteractionCookie(services, ctx);
+  const [record, other] = await services.store.getRecords([modelKey('Interaction', uid), otherKey(uid)]);
+  const stored = modelPayload(record);
+  const model = services.provider.Interaction as unknown as ModelStatics;
+  let details: InteractionDetails | undefined;
+  try {
+    details = stored ? model.instantiate(await model.verify(stored)) : undefined;
+  } catch {
+    details = undefined; // expired or malformed: as oidc-provider's find() treats it
+  }
+  if (!details) throw interactionErrors.notFound();
+  if (details.session?.uid) {
+    const session = await services.provider.Session.findByUid(details.session.uid);
+    if (!session || session.accountId !== details.session.accountId) throw interactionErrors.notFound();
+  }
+  return { details, other };
 }
 
 /**
