@@ -76,6 +76,46 @@ describe.each(stores)('oidc-provider adapter on the %s store', (_name, open) => 
     expect(await sessions.find('s1')).toBeUndefined();
   });
 
+  it('stores a session once, under its uid, with its id pointing there', async () => {
+    const sessions = new Adapter('Session');
+    await sessions.upsert('s2', { jti: 's2', uid: 'u2', accountId: 'a', kind: 'Session' }, 60);
+    expect(JSON.parse((await store.getRecord('oidc:session-uid:u2'))?.payload ?? '{}')).toMatchObject({ jti: 's2', accountId: 'a' });
+    expect(await store.getRecord('oidc:Session:s2')).toEqual({ uid: 'u2' });
+    expect(await store.ttl('oidc:Session:s2')).toBeLessThanOrEqual(60);
+    expect(await sessions.find('s2')).toMatchObject({ jti: 's2', uid: 'u2' });
+  });
+
+  it('follows a session whose id changed (oidc-provider destroys the old id, then saves the new)', async () => {
+    const sessions = new Adapter('Session');
+    await sessions.upsert('old-id', { jti: 'old-id', uid: 'u3', accountId: 'a', kind: 'Session' }, 60);
+    await sessions.destroy('old-id');
+    await sessions.upsert('new-id', { jti: 'new-id', uid: 'u3', accountId: 'b', kind: 'Session' }, 60);
+    expect(await sessions.find('old-id')).toBeUndefined();
+    expect(await sessions.find('new-id')).toMatchObject({ accountId: 'b' });
+    expect(await sessions.findByUid('u3')).toMatchObject({ jti: 'new-id' });
+  });
+
+  it('finds nothing through an id whose uid now holds another session, and destroying it spares that session', async () => {
+    const sessions = new Adapter('Session');
+    await sessions.upsert('stale', { jti: 'stale', uid: 'u4', accountId: 'a', kind: 'Session' }, 60);
+    await sessions.upsert('current', { jti: 'current', uid: 'u4', accountId: 'a', kind: 'Session' }, 60);
+    expect(await sessions.find('stale')).toBeUndefined();
+    await sessions.destroy('stale');
+    expect(await sessions.findByUid('u4')).toMatchObject({ jti: 'current' });
+    expect(await sessions.find('current')).toMatchObject({ jti: 'current' });
+  });
+
+  it('reads and destroys sessions stored by an earlier version (payload under the id)', async () => {
+    const sessions = new Adapter('Session');
+    await store.putRecord('oidc:Session:v1', { payload: JSON.stringify({ jti: 'v1', uid: 'u5', accountId: 'a', kind: 'Session' }) }, 60);
+    await store.putRecord('oidc:session-uid:u5', { id: 'v1' }, 60);
+    expect(await sessions.find('v1')).toMatchObject({ uid: 'u5' });
+    expect(await sessions.findByUid('u5')).toMatchObject({ jti: 'v1' });
+    await sessions.destroy('v1');
+    expect(await sessions.findByUid('u5')).toBeUndefined();
+    expect(await store.getRecord('oidc:Session:v1')).toBeUndefined();
+  });
+
   it('finds device codes by user code', async () => {
     const deviceCodes = new Adapter('DeviceCode');
     await deviceCodes.upsert('d1', { jti: 'd1', userCode: 'WXYZ-BCDF' }, 60);

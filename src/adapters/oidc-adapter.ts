@@ -13,6 +13,13 @@ import type { Fields, Store } from '../store/store.js';
  * reads both keys in one MGET for every model, so no list of consumable models can fall out of
  * step with oidc-provider's.
  *
+ * A session is found two ways: by its id (the browser's cookie) and by its uid (codes and
+ * tokens carry it; oidc-provider looks the session up on every code exchange, userinfo and
+ * introspection call). Its payload is stored once, under the uid, and the id's record points
+ * there: one read by uid, two by id, where a uid → id pointer needed two reads at every token
+ * use. Records written by earlier versions (payload under the id, id under the uid) are still
+ * read and destroyed.
+ *
  * Tokens are not indexed by grant. Revoking a grant deletes the Grant record, and
  * oidc-provider refuses every token whose grant it cannot find (code and refresh exchanges,
  * userinfo, introspection all load the grant), so one DEL revokes every token issued under
@@ -28,6 +35,12 @@ const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
 /** The payload a model record holds (without its consumed mark, which only single-use models have). */
 export function modelPayload(record: Fields | undefined): AdapterPayload | undefined {
   return record?.payload ? (JSON.parse(record.payload) as AdapterPayload) : undefined;
+}
+
+/** The session payload a uid's record holds, if it is the session `id` names (a stale pointer finds nothing). */
+function sessionOf(id: string, held: Fields | undefined): AdapterPayload | undefined {
+  const payload = modelPayload(held);
+  return payload?.jti === id ? payload : undefined;
 }
 
 /** Revokes a grant and with it every token issued under it (see above). */
@@ -46,22 +59,28 @@ export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: stri
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const ttl = expiresIn > 0 ? expiresIn : undefined;
-      const writes = [store.putRecord(modelKey(this.name, id), { payload: JSON.stringify(payload) }, ttl)];
-      if (this.name === 'Session' && payload.uid) writes.push(store.putRecord(sessionUidKey(payload.uid), { id }, ttl));
+      const record = { payload: JSON.stringify(payload) };
+      if (this.name === 'Session' && payload.uid) {
+        await Promise.all([store.putRecord(sessionUidKey(payload.uid), record, ttl), store.putRecord(modelKey(this.name, id), { uid: payload.uid }, ttl)]);
+        return;
+      }
+      const writes = [store.putRecord(modelKey(this.name, id), record, ttl)];
       if (this.name === 'DeviceCode' && payload.userCode) writes.push(store.putRecord(userCodeKey(payload.userCode), { id }, ttl));
       await Promise.all(writes);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       const [record, consumed] = await store.getRecords([modelKey(this.name, id), consumedKey(this.name, id)]);
+      if (record?.uid && !record.payload) return sessionOf(id, await store.getRecord(sessionUidKey(record.uid)));
       const payload = modelPayload(record);
       if (payload && consumed?.at) payload.consumed = Number(consumed.at);
       return payload;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const ref = await store.getRecord(sessionUidKey(uid));
-      return ref?.id ? this.find(ref.id) : undefined;
+      const held = await store.getRecord(sessionUidKey(uid));
+      if (held?.payload) return modelPayload(held);
+      return held?.id ? this.find(held.id) : undefined; // an earlier version's pointer
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -84,12 +103,12 @@ export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: stri
     }
 
     async destroy(id: string): Promise<void> {
-      const key = modelKey(this.name, id);
       if (this.name === 'Session') {
-        const payload = await this.find(id);
-        if (payload?.uid) await store.deleteKeys([sessionUidKey(payload.uid)]);
+        // The uid's record goes only if it is this session's: never a newer session's under the same uid.
+        const uid = (await this.find(id))?.uid;
+        if (typeof uid === 'string') await store.deleteKeys([sessionUidKey(uid)]);
       }
-      await store.deleteKeys([key, consumedKey(this.name, id)]);
+      await store.deleteKeys([modelKey(this.name, id), consumedKey(this.name, id)]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
