@@ -1,11 +1,14 @@
-import { randomInt } from 'node:crypto';
-
 import type { Logger } from '../logging/logger.js';
-import { formatTypedCode, hashSecret, typedCode } from '../security/tokens.js';
-import type { Fields, Store } from '../store/store.js';
+import { hashSecret } from '../security/tokens.js';
+import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
-import { type Approval, type ApprovalState, effectiveState, fromFields, publicStatus, type PublicStatus, toFields } from './approval-record.js';
-import { makeQrHandle, qrHandleApproval } from './qr-handle.js';
+import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields } from './approval-record.js';
+import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval } from './approval-rules.js';
+import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
+import { qrHandleApproval } from './qr-handle.js';
+import { TypedCodes } from './typed-codes.js';
+
+export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
 
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
@@ -16,74 +19,22 @@ import { makeQrHandle, qrHandleApproval } from './qr-handle.js';
  *
  * Every transition is a conditional patch on the values just read, so concurrent requests
  * (two phones, a replayed POST, a rotation racing a scan) have exactly one winner. QR handles
- * and typed codes are stored only as hashes and are single use.
- */
-export interface ApprovalTimings {
-  handleSeconds: number;
-  decisionSeconds: number;
-}
-
-export interface IssuedQr {
-  handle: string;
-  typedCode: string;
-  handleExpiresAt: number;
-}
-
-export interface Decision {
-  decision: 'approve' | 'deny';
-  deviceId: string;
-  accountId: string;
-  amr: string[];
-  acr: string;
-  ip: string;
-  /** The number the person picked on the phone, when number matching applies. */
-  pickedNumber?: number;
-}
-
-/** An approval record the caller read already this request (`handleRecordKey`); undefined fields: missing. */
-export interface PrefetchedApproval {
-  fields: Fields | undefined;
-}
-
-/** Decides whether the phone's network differs enough from the browser's to need number matching. */
-export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
-
-/**
+ * and typed codes are stored only as hashes and are single use. The rules that need no store
+ * (what is still pending, what a decision writes, what a new QR is) are in approval-rules.ts.
+ *
  * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
  * finds it without a look-up key). The QR handle names that id itself (qr-handle.ts) and the
  * approval holds the hash of the one handle it accepts; the typed code, which cannot carry an
- * id, has a small record pointing at the approval. Whether the current handle was used lives
+ * id, has a small record pointing at the approval (typed-codes.ts). Whether the current handle was used lives
  * in the approval, so a decision is one conditional patch.
  */
 const approvalKey = (id: string) => `approval:${id}`;
-const typedKey = (hash: string) => `typed:${hash}`;
 const channel = (id: string) => `approval-events:${id}`;
-/** Typed codes are kept this long after expiry, so a replay gets "already used", not "unknown". */
-const TOMBSTONE_SECONDS = 600;
-
-export type ApprovalEventListener = (event: string, approval: Approval) => void;
-
-/** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */
-interface FreshQr {
-  handleHash: string;
-  typedCodeHash: string;
-  /** Number matching's number: new with every QR. */
-  matchNumber: number;
-  qr: IssuedQr;
-}
-
-export interface StartInput {
-  uid: string;
-  clientId: string;
-  expiresAt: number;
-  ip: string;
-  userAgent: string;
-  freshRequired?: boolean;
-}
 
 export class ApprovalEngine {
   /** Told of every audited event (metrics hang here). */
   onEvent: ApprovalEventListener = () => {};
+  readonly #typedCodes: TypedCodes;
 
   constructor(
     private readonly store: Store,
@@ -91,7 +42,9 @@ export class ApprovalEngine {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly networksDiffer: NetworkRule = () => false,
-  ) {}
+  ) {
+    this.#typedCodes = new TypedCodes(store, now);
+  }
 
   async get(id: string): Promise<Approval | undefined> {
     const fields = await this.store.getRecord(approvalKey(id));
@@ -109,34 +62,12 @@ export class ApprovalEngine {
    */
   async start(input: StartInput): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const now = this.now();
-    const fresh = this.#newQr(input.uid, now, input.expiresAt);
-    const approval: Approval = {
-      id: input.uid,
-      uid: input.uid,
-      clientId: input.clientId,
-      state: 'waiting',
-      createdAt: now,
-      expiresAt: input.expiresAt,
-      requesterIp: input.ip,
-      requesterUserAgent: input.userAgent.slice(0, 512),
-      handleHash: fresh.handleHash,
-      handleExpiresAt: fresh.qr.handleExpiresAt,
-      handleUsed: false,
-      typedCodeHash: fresh.typedCodeHash,
-      deviceId: '',
-      decideBy: 0,
-      accountId: '',
-      freshRequired: Boolean(input.freshRequired),
-      matchNumber: fresh.matchNumber,
-      numberRequired: false,
-      amr: [],
-      acr: '',
-      decidedAt: 0,
-    };
+    const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds);
+    const approval = newApproval(input, now, fresh);
     if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), this.#ttl(input.expiresAt)))) {
       return this.issueQr(approval.id);
     }
-    await this.#storeTypedCode(approval.id, fresh);
+    await this.#typedCodes.add(fresh.typedCodeHash, approval.id, fresh.qr.handleExpiresAt);
     this.#audit('approval.started', approval);
     return { approval, qr: fresh.qr };
   }
@@ -161,8 +92,8 @@ export class ApprovalEngine {
     if (state === 'approved') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
-    const fresh = this.#newQr(id, now, current.expiresAt);
-    await this.#storeTypedCode(id, fresh);
+    const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds);
+    await this.#typedCodes.add(fresh.typedCodeHash, id, fresh.qr.handleExpiresAt);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
@@ -180,13 +111,13 @@ export class ApprovalEngine {
     );
     if (!patched) {
       // Something else moved first (a scan, a decision): the new handle and code never become valid.
-      await this.store.deleteKeys([typedKey(fresh.typedCodeHash)]);
+      await this.#typedCodes.remove(fresh.typedCodeHash);
       const latest = await this.get(id);
       if (!latest) throw approvalErrors.expired();
       return { approval: latest };
     }
     // The old handle stopped working with the patch (the approval accepts one hash); its code goes too.
-    if (current.typedCodeHash) await this.store.deleteKeys([typedKey(current.typedCodeHash)]);
+    if (current.typedCodeHash) await this.#typedCodes.remove(current.typedCodeHash);
     const approval = fromFields(patched);
     if (current.state !== 'waiting') await this.#publish(approval);
     return { approval, qr: fresh.qr };
@@ -219,7 +150,7 @@ export class ApprovalEngine {
     else if (approvalId) approval = await this.get(approvalId);
     if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
     if (approval.handleUsed) throw approvalErrors.usedQr();
-    return this.#pending(approval, true);
+    return pendingApproval(approval, true, this.now());
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
@@ -236,13 +167,9 @@ export class ApprovalEngine {
   /** The typed fallback: single use, then the same binding as a scan. */
   async claimTypedCode(code: string, deviceId: string, deviceIp = ''): Promise<Approval> {
     const codeHash = hashSecret(code);
-    const used = await this.store.patchRecord(typedKey(codeHash), { usedAt: String(this.now()) }, { ifMatch: { usedAt: '' } });
-    if (!used) {
-      const record = await this.store.getRecord(typedKey(codeHash));
-      throw record ? approvalErrors.usedQr() : approvalErrors.wrongCode();
-    }
-    const approval = used.approvalId ? await this.get(used.approvalId) : undefined;
-    return this.#claim(this.#pending(approval, approval?.typedCodeHash === codeHash), deviceId, deviceIp);
+    const approvalId = await this.#typedCodes.use(codeHash);
+    const approval = approvalId ? await this.get(approvalId) : undefined;
+    return this.#claim(pendingApproval(approval, approval?.typedCodeHash === codeHash, this.now()), deviceId, deviceIp);
   }
 
   /**
@@ -260,8 +187,8 @@ export class ApprovalEngine {
     const claiming = !approval.deviceId;
     if (!claiming && approval.decideBy <= now) throw approvalErrors.expired();
     const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
-    const decideBy = claiming ? this.#decisionDeadline(approval, now) : approval.decideBy;
-    const { fields, wrongNumber } = this.#outcome({ ...approval, numberRequired }, decision, now);
+    const decideBy = claiming ? decisionDeadline(approval, now, this.timings.decisionSeconds) : approval.decideBy;
+    const { fields, wrongNumber } = decisionOutcome({ ...approval, numberRequired }, decision, now);
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
       { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', handleUsed: '1' },
@@ -287,7 +214,7 @@ export class ApprovalEngine {
     if (approval.state !== 'scanned') throw approvalErrors.notPending();
     if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
     if (approval.decideBy <= now) throw approvalErrors.expired();
-    const { fields, wrongNumber } = this.#outcome(approval, decision, now);
+    const { fields, wrongNumber } = decisionOutcome(approval, decision, now);
     const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
       ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
     });
@@ -329,32 +256,6 @@ export class ApprovalEngine {
     });
   }
 
-  /** The approval a handle or code named, if it is still waiting for a phone. */
-  #pending(approval: Approval | undefined, current: boolean): Approval {
-    if (!approval || effectiveState(approval, this.now()) === 'expired') throw approvalErrors.expired();
-    if (!current) throw approvalErrors.expiredQr();
-    const claimedInTime = approval.state === 'scanned' && approval.decideBy > this.now();
-    if (!claimedInTime && approval.handleExpiresAt <= this.now()) throw approvalErrors.expiredQr();
-    if (approval.state !== 'waiting' && approval.state !== 'scanned') throw approvalErrors.notPending();
-    return approval;
-  }
-
-  #newQr(approvalId: string, now: number, interactionExpiresAt: number): FreshQr {
-    const handle = makeQrHandle(approvalId);
-    const code = typedCode();
-    return {
-      handleHash: hashSecret(handle),
-      typedCodeHash: hashSecret(code),
-      matchNumber: randomInt(10, 100),
-      qr: { handle, typedCode: formatTypedCode(code), handleExpiresAt: Math.min(now + this.timings.handleSeconds * 1000, interactionExpiresAt) },
-    };
-  }
-
-  async #storeTypedCode(id: string, fresh: FreshQr): Promise<void> {
-    const ttl = this.#ttl(fresh.qr.handleExpiresAt) + TOMBSTONE_SECONDS;
-    await this.store.putRecord(typedKey(fresh.typedCodeHash), { approvalId: id }, ttl); // usedAt absent = unused
-  }
-
   async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {
     if (approval.deviceId) {
       if (approval.deviceId !== deviceId) throw approvalErrors.claimedElsewhere();
@@ -366,7 +267,7 @@ export class ApprovalEngine {
       {
         state: 'scanned',
         deviceId,
-        decideBy: String(this.#decisionDeadline(approval, this.now())),
+        decideBy: String(decisionDeadline(approval, this.now(), this.timings.decisionSeconds)),
         numberRequired: numberRequired ? '1' : '',
       },
       { ifMatch: { state: 'waiting', deviceId: '', handleHash: approval.handleHash } },
@@ -383,17 +284,6 @@ export class ApprovalEngine {
     return claimed;
   }
 
-  /** What a decision writes. Number matching: a wrong pick is what a relayed QR looks like, so it denies. */
-  #outcome(approval: Approval, decision: Decision, now: number): { fields: Fields; wrongNumber: boolean } {
-    const wrongNumber = decision.decision === 'approve' && approval.numberRequired && decision.pickedNumber !== approval.matchNumber;
-    const state: ApprovalState = decision.decision === 'approve' && !wrongNumber ? 'approved' : 'denied';
-    const fields: Fields =
-      state === 'approved'
-        ? { state, accountId: decision.accountId, amr: decision.amr.join(' '), acr: decision.acr, decidedAt: String(now) }
-        : { state, decidedAt: String(now), accountId: decision.accountId };
-    return { fields, wrongNumber };
-  }
-
   async #announceDecision(decided: Approval, decision: Decision, wrongNumber: boolean): Promise<Approval> {
     this.#audit(decided.state === 'approved' ? 'approval.approved' : 'approval.denied', decided, {
       accountId: decision.accountId,
@@ -408,11 +298,6 @@ export class ApprovalEngine {
   /** Publishes the public status itself, so listeners need not read the store again. */
   async #publish(approval: Approval): Promise<void> {
     await this.store.publish(channel(approval.id), JSON.stringify(publicStatus(approval, this.now())));
-  }
-
-  /** How long the phone that claims a request now has to decide: never past the interaction. */
-  #decisionDeadline(approval: Approval, now: number): number {
-    return Math.min(now + this.timings.decisionSeconds * 1000, approval.expiresAt);
   }
 
   #ttl(until: number): number {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+
+import { hashSecret } from '../security/tokens.js';
+import type { Approval } from './approval-record.js';
+import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval } from './approval-rules.js';
+import type { Decision } from './approval-types.js';
+import { qrHandleApproval } from './qr-handle.js';
+
+const NOW = 1_000_000;
+const START = { uid: 'interaction-uid-1', clientId: 'app', expiresAt: NOW + 600_000, ip: '192.0.2.1', userAgent: 'UA' };
+
+function approval(overrides: Partial<Approval> = {}): Approval {
+  return { ...newApproval(START, NOW, freshQr(START.uid, NOW, START.expiresAt, 60)), ...overrides };
+}
+
+const approve: Decision = { decision: 'approve', deviceId: 'd', accountId: 'a', amr: ['mca', 'hwk'], acr: 'urn:x', ip: '192.0.2.9' };
+
+describe('pendingApproval', () => {
+  it('accepts a waiting approval with a current, unexpired handle, and a claim still in time', () => {
+    expect(pendingApproval(approval(), true, NOW).state).toBe('waiting');
+    // A claimed request stays answerable past its handle's expiry, until the decision deadline.
+    const claimed = approval({ state: 'scanned', decideBy: NOW + 120_000, handleExpiresAt: NOW - 1 });
+    expect(pendingApproval(claimed, true, NOW)).toBe(claimed);
+  });
+
+  it.each([
+    ['no approval', undefined, true, 'approval_expired'],
+    ['an expired interaction', approval({ expiresAt: NOW }), true, 'approval_expired'],
+    ['an older handle or code', approval(), false, 'qr_expired'],
+    ['an expired handle', approval({ handleExpiresAt: NOW }), true, 'qr_expired'],
+    ['a claim whose deadline passed', approval({ state: 'scanned', decideBy: NOW, handleExpiresAt: NOW }), true, 'qr_expired'],
+    ['an answered request', approval({ state: 'approved' }), true, 'approval_not_pending'],
+    ['a denied request', approval({ state: 'denied' }), true, 'approval_not_pending'],
+  ])('refuses %s', (_label, subject, current, code) => {
+    expect(() => pendingApproval(subject, current, NOW)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('decisionOutcome', () => {
+  it('approves with the account and how it was verified', () => {
+    expect(decisionOutcome(approval(), approve, NOW)).toEqual({
+      fields: { state: 'approved', accountId: 'a', amr: 'mca hwk', acr: 'urn:x', decidedAt: String(NOW) },
+      wrongNumber: false,
+    });
+  });
+
+  it('denies a deny, and an approval with the wrong number where number matching applies', () => {
+    expect(decisionOutcome(approval(), { ...approve, decision: 'deny' }, NOW).fields.state).toBe('denied');
+    const matching = approval({ numberRequired: true, matchNumber: 42 });
+    expect(decisionOutcome(matching, { ...approve, pickedNumber: 41 }, NOW)).toMatchObject({ fields: { state: 'denied' }, wrongNumber: true });
+    expect(decisionOutcome(matching, { ...approve, pickedNumber: 42 }, NOW)).toMatchObject({ fields: { state: 'approved' }, wrongNumber: false });
+    expect(decisionOutcome(approval({ matchNumber: 42 }), { ...approve, pickedNumber: 7 }, NOW).fields.state).toBe('approved');
+  });
+});
+
+describe('decisionDeadline and freshQr', () => {
+  it('gives the phone its decision time, never past the interaction', () => {
+    expect(decisionDeadline(approval(), NOW, 120)).toBe(NOW + 120_000);
+    expect(decisionDeadline(approval({ expiresAt: NOW + 5_000 }), NOW, 120)).toBe(NOW + 5_000);
+  });
+
+  it('makes a handle that names its approval, stored only as hashes, never outliving the interaction', () => {
+    const fresh = freshQr(START.uid, NOW, NOW + 30_000, 60);
+    expect(qrHandleApproval(fresh.qr.handle)).toBe(START.uid);
+    expect(fresh.handleHash).toBe(hashSecret(fresh.qr.handle));
+    expect(fresh.typedCodeHash).toBe(hashSecret(fresh.qr.typedCode.replace('-', '')));
+    expect(fresh.qr.handleExpiresAt).toBe(NOW + 30_000);
+    expect(fresh.matchNumber).toBeGreaterThanOrEqual(10);
+    expect(fresh.matchNumber).toBeLessThan(100);
+    expect(freshQr(START.uid, NOW, NOW + 600_000, 60).qr.handle).not.toBe(fresh.qr.handle);
+  });
+});

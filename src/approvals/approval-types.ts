@@ -1,0 +1,54 @@
+import type { Approval } from './approval-record.js';
+import type { Fields } from '../store/store.js';
+
+/** The approval engine's vocabulary: what callers pass in and get back. */
+export interface ApprovalTimings {
+  handleSeconds: number;
+  decisionSeconds: number;
+}
+
+export interface IssuedQr {
+  handle: string;
+  typedCode: string;
+  handleExpiresAt: number;
+}
+
+export interface Decision {
+  decision: 'approve' | 'deny';
+  deviceId: string;
+  accountId: string;
+  amr: string[];
+  acr: string;
+  ip: string;
+  /** The number the person picked on the phone, when number matching applies. */
+  pickedNumber?: number;
+}
+
+/** An approval record the caller read already this request (`handleRecordKey`); undefined fields: missing. */
+export interface PrefetchedApproval {
+  fields: Fields | undefined;
+}
+
+/** Decides whether the phone's network differs enough from the browser's to need number matching. */
+export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
+
+export type ApprovalEventListener = (event: string, approval: Approval) => void;
+
+export interface StartInput {
+  uid: string;
+  clientId: string;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+  freshRequired?: boolean;
+}
+
+/** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */
+export interface FreshQr {
+  handleHash: string;
+  typedCodeHash: string;
+  /** Number matching's number: new with every QR. */
+  matchNumber: number;
+  qr: IssuedQr;
+}
+
