@@ -1,28 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BrowserClient } from '../support/browser-client.js';
-import { answerQr, enrolledPhone } from '../support/phone.js';
+import { answerQr } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { completeToCallback, openQrPage, signIn } from '../support/sign-in.js';
-import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+import { withSignedInPhone } from '../support/signed-in-phone.js';
+import type { RunningQrid } from '../support/start-qrid.js';
 
 /**
  * The completion route reads its interaction and approval together (one store read); these
  * are the interaction checks it must still make, each after a real phone approval.
  */
 describe('completion of an approved login', () => {
+  const fixture = withSignedInPhone();
   let qrid: RunningQrid;
   let phone: BrowserClient;
   let rp: RelyingParty;
-
-  beforeAll(async () => {
-    qrid = await startQrid();
-    ({ phone } = await enrolledPhone(qrid));
-    rp = await RelyingParty.discover(qrid.issuer);
-  });
-  afterAll(async () => {
-    await qrid.close();
-  });
+  beforeAll(() => void ({ qrid, phone, rp } = fixture));
 
   const interactionKey = (uid: string) => `oidc:Interaction:${uid}`;
 

@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage, type WaitingPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
-import { CONFIDENTIAL, RP_REDIRECT, type RunningQrid, startQrid } from '../support/start-qrid.js';
+import { withSignedInPhone } from '../support/signed-in-phone.js';
+import { CONFIDENTIAL, RP_REDIRECT, type RunningQrid } from '../support/start-qrid.js';
 
 describe('QR sign-in refuses what it must', () => {
+  const fixture = withSignedInPhone();
   let qrid: RunningQrid;
   let phone: BrowserClient;
   let rp: RelyingParty;
-
-  beforeAll(async () => {
-    qrid = await startQrid();
-    ({ phone } = await enrolledPhone(qrid));
-    rp = await RelyingParty.discover(qrid.issuer);
-  });
-  afterAll(async () => {
-    await qrid.close();
-  });
+  beforeAll(() => void ({ qrid, phone, rp } = fixture));
 
   async function waitingPage(desktop = new BrowserClient(qrid.issuer)): Promise<{ desktop: BrowserClient; page: WaitingPage }> {
     const page = await desktop.follow(await desktop.get(await new RelyingParty(rp).authorizationUrl()));
