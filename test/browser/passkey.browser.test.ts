@@ -1,9 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { launchChromium, PHONE_CONTEXT } from '../support/chromium.js';
+import { PHONE_CONTEXT } from '../support/chromium.js';
+import { withQridInChromium } from '../support/qrid-in-chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
-import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+import type { RunningQrid } from '../support/start-qrid.js';
 
 /** A phone with a platform authenticator that verifies the user (Chromium's virtual one, via CDP). */
 async function phoneWithAuthenticator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -29,14 +30,8 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
   let browser: Browser;
   let enrolledPhone: Page | undefined;
 
-  beforeAll(async () => {
-    qrid = await startQrid({ development: true });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await qrid?.close();
-  });
+  const fixture = withQridInChromium();
+  beforeAll(() => void ({ qrid, browser } = fixture));
 
   it('enrolls a passkey and approves a QR login with a fresh user-verified assertion', async () => {
     const { context: phoneContext, page: phone } = await phoneWithAuthenticator(browser);

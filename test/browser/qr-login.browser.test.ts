@@ -1,9 +1,10 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { launchChromium, PHONE_CONTEXT } from '../support/chromium.js';
+import { PHONE_CONTEXT } from '../support/chromium.js';
+import { withQridInChromium } from '../support/qrid-in-chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
-import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+import type { RunningQrid } from '../support/start-qrid.js';
 
 /**
  * The whole thing in a real browser: a desktop window signs in to the demo app (a real
@@ -14,14 +15,8 @@ describe('QR sign-in in Chromium', () => {
   let qrid: RunningQrid;
   let browser: Browser;
 
-  beforeAll(async () => {
-    qrid = await startQrid({ development: true });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await qrid?.close();
-  });
+  const fixture = withQridInChromium();
+  beforeAll(() => void ({ qrid, browser } = fixture));
 
   it('desktop signs in to the demo app by QR approved on a phone', async () => {
     const phoneContext = await browser.newContext(PHONE_CONTEXT);
