@@ -3,7 +3,7 @@ import { hashSecret } from '../security/tokens.js';
 import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields } from './approval-record.js';
-import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval } from './approval-rules.js';
+import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
 import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
 import { qrHandleApproval } from './qr-handle.js';
 import { TypedCodes } from './typed-codes.js';
@@ -25,8 +25,8 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
  * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
  * finds it without a look-up key). The QR handle names that id itself (qr-handle.ts) and the
  * approval holds the hash of the one handle it accepts; the typed code, which cannot carry an
- * id, has a small record pointing at the approval (typed-codes.ts). Whether the current handle was used lives
- * in the approval, so a decision is one conditional patch.
+ * id, has a small record pointing at the approval (typed-codes.ts). Whether the current handle
+ * was used lives in the approval, so a decision is one conditional patch.
  */
 const approvalKey = (id: string) => `approval:${id}`;
 const channel = (id: string) => `approval-events:${id}`;
@@ -64,7 +64,7 @@ export class ApprovalEngine {
     const now = this.now();
     const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds);
     const approval = newApproval(input, now, fresh);
-    if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), this.#ttl(input.expiresAt)))) {
+    if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), secondsUntil(input.expiresAt, this.now())))) {
       return this.issueQr(approval.id);
     }
     await this.#typedCodes.add(fresh.typedCodeHash, approval.id, fresh.qr.handleExpiresAt);
@@ -298,10 +298,6 @@ export class ApprovalEngine {
   /** Publishes the public status itself, so listeners need not read the store again. */
   async #publish(approval: Approval): Promise<void> {
     await this.store.publish(channel(approval.id), JSON.stringify(publicStatus(approval, this.now())));
-  }
-
-  #ttl(until: number): number {
-    return Math.max(1, Math.ceil((until - this.now()) / 1000));
   }
 
   #audit(event: string, approval: Approval, extra: Record<string, unknown> = {}): void {

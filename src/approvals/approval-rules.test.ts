@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { hashSecret } from '../security/tokens.js';
 import type { Approval } from './approval-record.js';
-import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval } from './approval-rules.js';
+import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
 import type { Decision } from './approval-types.js';
 import { qrHandleApproval } from './qr-handle.js';
 
@@ -50,6 +50,15 @@ describe('decisionOutcome', () => {
     expect(decisionOutcome(matching, { ...approve, pickedNumber: 41 }, NOW)).toMatchObject({ fields: { state: 'denied' }, wrongNumber: true });
     expect(decisionOutcome(matching, { ...approve, pickedNumber: 42 }, NOW)).toMatchObject({ fields: { state: 'approved' }, wrongNumber: false });
     expect(decisionOutcome(approval({ matchNumber: 42 }), { ...approve, pickedNumber: 7 }, NOW).fields.state).toBe('approved');
+  });
+});
+
+describe('secondsUntil', () => {
+  it('rounds a TTL up to whole seconds and never below one', () => {
+    expect(secondsUntil(NOW + 60_000, NOW)).toBe(60);
+    expect(secondsUntil(NOW + 60_001, NOW)).toBe(61);
+    expect(secondsUntil(NOW, NOW)).toBe(1);
+    expect(secondsUntil(NOW - 5_000, NOW)).toBe(1);
   });
 });
 

@@ -37,6 +37,11 @@ export function decisionOutcome(approval: Approval, decision: Decision, now: num
   return { fields, wrongNumber };
 }
 
+/** A store TTL in whole seconds that lasts until `until` (ms), and at least one second. */
+export function secondsUntil(until: number, now: number): number {
+  return Math.max(1, Math.ceil((until - now) / 1000));
+}
+
 /** How long a phone that claims a request now has to decide: never past the interaction. */
 export function decisionDeadline(approval: Approval, now: number, decisionSeconds: number): number {
   return Math.min(now + decisionSeconds * 1000, approval.expiresAt);

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
+import { secondsUntil } from './approval-rules.js';
 
 /**
  * The typed fallback's records: a code cannot carry its approval's id the way a QR handle does,
@@ -18,7 +19,7 @@ export class TypedCodes {
 
   /** Records a new code for `approvalId`, usable until `expiresAt` (ms). */
   async add(codeHash: string, approvalId: string, expiresAt: number): Promise<void> {
-    const ttl = Math.max(1, Math.ceil((expiresAt - this.now()) / 1000)) + TOMBSTONE_SECONDS;
+    const ttl = secondsUntil(expiresAt, this.now()) + TOMBSTONE_SECONDS;
     await this.store.putRecord(typedKey(codeHash), { approvalId }, ttl); // usedAt absent = unused
   }
 
