@@ -103,12 +103,13 @@ export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: stri
     }
 
     async destroy(id: string): Promise<void> {
+      const keys = [modelKey(this.name, id), consumedKey(this.name, id)];
       if (this.name === 'Session') {
         // The uid's record goes only if it is this session's: never a newer session's under the same uid.
         const uid = (await this.find(id))?.uid;
-        if (typeof uid === 'string') await store.deleteKeys([sessionUidKey(uid)]);
+        if (typeof uid === 'string') keys.push(sessionUidKey(uid));
       }
-      await store.deleteKeys([modelKey(this.name, id), consumedKey(this.name, id)]);
+      await store.deleteKeys(keys);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
