@@ -17,6 +17,7 @@ import { notFound } from './errors/qrid-error.js';
 import { CookieKeys } from './http/cookie-keys.js';
 import { Csrf } from './http/csrf.js';
 import { approximateNetwork } from './http/describe-client.js';
+import { ownPathsOnly } from './http/own-paths.js';
 import { requestLog } from './http/request-log.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -134,7 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   phoneRoutes(services, router);
   companionRoutes(services, router);
   adminRoutes(services, router);
-  app.use(router.routes());
+  app.use(ownPathsOnly(router));
   if (config.development) app.use(demoRoutes(services).routes());
 
   app.use(mount(provider));
