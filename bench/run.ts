@@ -60,7 +60,13 @@ async function main(): Promise<void> {
   await memory.stop();
 
   // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
+  // The floor on the same Redis first: what oidc-provider alone pays for the store.
   const redis = await startRedis();
+  const baseRedisPort = await freePort();
+  const baselineOnRedis = await startNode('dist/bench/baseline-server.js', baseRedisPort, writeConfig(`http://localhost:${baseRedisPort}`, { kind: 'redis', url: redis.url, prefix: 'floor:' }));
+  const baselineRedisRun = await throughput('baseline (redis)', baselineFlow, await target(baselineOnRedis, new Jar()));
+  await baselineOnRedis.stop();
+  await redis.client.flushall(); // the floor's records must not weigh in qrid's store figures
   const aPort = await freePort();
   const issuer = `http://localhost:${aPort}`;
   const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
@@ -136,10 +142,12 @@ async function main(): Promise<void> {
 
   const ratioMemory = memoryRun.flowsPerSecond / baselineRun.flowsPerSecond;
   const ratioRedis = redisRun.flowsPerSecond / baselineRun.flowsPerSecond;
+  const ratioRedisToRedisFloor = redisRun.flowsPerSecond / baselineRedisRun.flowsPerSecond;
   const crossP = percentiles(cross.latencies);
   const targets = [
     { figure: 'QR flows/s ÷ baseline, memory', value: Math.round(ratioMemory * 100) / 100, target: '≥ 0.6', met: ratioMemory >= 0.6 },
-    { figure: 'QR flows/s ÷ baseline, Redis', value: Math.round(ratioRedis * 100) / 100, target: '≥ 0.5', met: ratioRedis >= 0.5 },
+    // Judged against the memory-store floor, the stricter reading; the same-store ratio is printed beside it.
+    { figure: 'QR flows/s ÷ baseline, Redis (floor on memory)', value: Math.round(ratioRedis * 100) / 100, target: '≥ 0.5', met: ratioRedis >= 0.5 },
     { figure: 'approval → event p99, two instances (ms)', value: crossP.p99, target: '≤ 20', met: crossP.p99 <= 20 },
     { figure: 'memory per open event stream (KB, RSS)', value: Math.round(scale.rssBytesPerStream / 102.4) / 10, target: '≤ 15', met: scale.rssBytesPerStream <= 15 * 1024 },
     { figure: 'Redis memory per pending login (bytes)', value: storeCost.redisBytesPerPendingLogin, target: '≤ 2048', met: storeCost.redisBytesPerPendingLogin <= 2048 },
@@ -148,6 +156,8 @@ async function main(): Promise<void> {
   const result = {
     machine,
     baseline: { flowsPerSecond: baselineRun.flowsPerSecond, flows: baselineRun.flows, errors: baselineRun.errors },
+    baselineOnRedis: { flowsPerSecond: baselineRedisRun.flowsPerSecond, flows: baselineRedisRun.flows, errors: baselineRedisRun.errors },
+    qridRedisToRedisBaseline: Math.round(ratioRedisToRedisFloor * 100) / 100,
     qridMemory: { flowsPerSecond: memoryRun.flowsPerSecond, flows: memoryRun.flows, errors: memoryRun.errors, approvalToEventMs: percentiles(memoryRun.latencies) },
     qridRedis: { flowsPerSecond: redisRun.flowsPerSecond, flows: redisRun.flows, errors: redisRun.errors, approvalToEventMs: percentiles(redisRun.latencies) },
     crossInstanceApprovalToEventMs: crossP,
@@ -159,7 +169,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n`);
   process.stdout.write('| figure | measured | target | met |\n| --- | --- | --- | --- |\n');
   for (const t of targets) process.stdout.write(`| ${t.figure} | ${t.value} | ${t.target} | ${t.met ? 'yes' : 'NO'} |\n`);
-  process.stdout.write(`\nbaseline ${baselineRun.flowsPerSecond} flows/s · qrid memory ${memoryRun.flowsPerSecond} · qrid Redis ${redisRun.flowsPerSecond}\n`);
+  process.stdout.write(
+    `\nbaseline ${baselineRun.flowsPerSecond} flows/s (on Redis ${baselineRedisRun.flowsPerSecond}) · qrid memory ${memoryRun.flowsPerSecond} · qrid Redis ${redisRun.flowsPerSecond} (${result.qridRedisToRedisBaseline} of the floor on the same Redis)\n`,
+  );
 }
 
 main().catch((error: unknown) => {
