@@ -55,14 +55,19 @@ describe('ApprovalEngine', () => {
     const { engine, begin, store } = setup();
     const { approval, qr } = await begin();
     const { approval: other } = await begin();
-    const key = engine.handleRecordKey(qr!.handle) as string;
-    expect(engine.handleRecordKey('not a handle')).toBeUndefined();
-    expect((await engine.lookupHandle(qr!.handle, { fields: await store.getRecord(key) })).id).toBe(approval.id);
-    const otherFields = await store.getRecord(key.replace(approval.id, other.id));
-    expect(otherFields).toMatchObject({ id: other.id });
-    await expect(engine.lookupHandle(qr!.handle, { fields: otherFields })).rejects.toMatchObject({ code: 'qr_unknown' });
+    const keys = engine.handleRecordKeys(qr!.handle) as string[];
+    expect(engine.handleRecordKeys('not a handle')).toBeUndefined();
+    expect((await engine.lookupHandle(qr!.handle, { records: await store.getRecords(keys) })).id).toBe(approval.id);
+    const otherRecords = await store.getRecords(engine.recordKeys(other.id));
+    expect(otherRecords[0]).toMatchObject({ id: other.id });
+    await expect(engine.lookupHandle(qr!.handle, { records: otherRecords })).rejects.toMatchObject({ code: 'qr_unknown' });
     // Read as missing means missing, even though the store still holds it.
-    await expect(engine.lookupHandle(qr!.handle, { fields: undefined })).rejects.toMatchObject({ code: 'qr_unknown' });
+    await expect(engine.lookupHandle(qr!.handle, { records: [undefined, undefined] })).rejects.toMatchObject({ code: 'qr_unknown' });
+    // A decision read with the approval counts: the handle it used is used up.
+    await engine.decideByHandle(qr!.handle, decision('d1'));
+    const [record, decided] = await store.getRecords(keys);
+    await expect(engine.lookupHandle(qr!.handle, { records: [record, decided] })).rejects.toMatchObject({ code: 'qr_used' });
+    expect((await engine.lookupHandle(qr!.handle, { records: [record, undefined] })).state).toBe('waiting');
   });
 
   it('keeps only a hash of the handle and the typed code in the store', async () => {
@@ -82,6 +87,37 @@ describe('ApprovalEngine', () => {
     const { qr } = await begin();
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => engine.decideByHandle(qr!.handle, decision('d1'))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('starts a denied request over as a new round, whose one decision is again first come', async () => {
+    const { engine, begin, store } = setup();
+    const { approval, qr } = await begin();
+    await engine.decideByHandle(qr!.handle, decision('d1', 'deny'));
+    const again = await engine.issueQr(approval.id);
+    expect(again.approval).toMatchObject({ state: 'waiting', round: 1, deviceId: '', accountId: '', handleUsed: false });
+    // The first round's decision stays with its round: it neither blocks nor counts for this one.
+    expect(await store.getRecord(`approval-decision:${approval.id}`)).toMatchObject({ state: 'denied' });
+    expect(await engine.approvedFor(approval.id)).toBeUndefined();
+    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'qr_unknown' });
+    const results = await Promise.allSettled(['d1', 'd2', 'd3'].map((d) => engine.decideByHandle(again.qr!.handle, decision(d))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const winner = (await engine.approvedFor(approval.id))!;
+    expect(winner).toMatchObject({ state: 'approved', round: 1 });
+    expect(await store.getRecord(`approval-decision:${approval.id}:1`)).toMatchObject({ state: 'approved', deviceId: winner.deviceId });
+    // Approved ends it: no third round.
+    expect((await engine.issueQr(approval.id)).qr).toBeUndefined();
+  });
+
+  it('lets a decision racing a new QR win, and the new QR then decides nothing', async () => {
+    const { engine, begin, advance } = setup();
+    const { approval, qr } = await begin();
+    const seen = await engine.lookupHandle(qr!.handle); // the phone read its valid handle…
+    advance(61_000);
+    const { qr: next } = await engine.issueQr(approval.id); // …the page rotated meanwhile…
+    expect((await engine.decideByHandle(qr!.handle, decision('d1'), seen)).state).toBe('approved'); // …and its decision lands
+    expect(await engine.approvedFor(approval.id)).toMatchObject({ deviceId: 'd1' });
+    await expect(engine.decideByHandle(next!.handle, decision('d2'))).rejects.toMatchObject({ code: 'approval_not_pending' });
+    expect(await engine.approvedFor(approval.id)).toMatchObject({ deviceId: 'd1' });
   });
 
   it('makes a rotated-out handle worthless and a new one valid', async () => {
@@ -170,7 +206,9 @@ describe('ApprovalEngine', () => {
     await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_used' });
     // The stale copy read before the decision cannot decide again.
     await expect(engine.decideByHandle(qr!.handle, decision('d1'), pending)).rejects.toMatchObject({ code: 'qr_used' });
-    expect(await store.getRecord(`approval:${approval.uid}`)).toMatchObject({ state: 'approved' });
+    // The decision is a record of its own, created once; the approval's record is not rewritten.
+    expect(await store.getRecord(`approval-decision:${approval.uid}`)).toMatchObject({ state: 'approved', deviceId: 'd1', usedHandle: hashSecret(qr!.handle) });
+    expect(await store.getRecord(`approval:${approval.uid}`)).toMatchObject({ state: 'waiting' });
   });
 
   it('a page opened again keeps its approval and gets a fresh QR', async () => {

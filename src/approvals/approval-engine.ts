@@ -1,8 +1,8 @@
 import type { Logger } from '../logging/logger.js';
 import { hashSecret } from '../security/tokens.js';
-import type { Store } from '../store/store.js';
+import type { Fields, Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
-import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields } from './approval-record.js';
+import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
 import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
 import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
 import { qrHandleApproval } from './qr-handle.js';
@@ -17,18 +17,32 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
  *      ▲                  │                    └─(or) denied
  *      └──── new QR ──────┘ (only once the phone's decision time has run out)
  *
- * Every transition is a conditional patch on the values just read, so concurrent requests
- * (two phones, a replayed POST, a rotation racing a scan) have exactly one winner. QR handles
- * and typed codes are stored only as hashes and are single use. The rules that need no store
- * (what is still pending, what a decision writes, what a new QR is) are in approval-rules.ts.
+ * A scan and a new QR are conditional patches on the values just read; a decision is a record
+ * of its own created only if absent. So concurrent requests (two phones, a replayed POST, a
+ * rotation racing a scan) have exactly one winner, and a decision is one command with no
+ * script. QR handles and typed codes are stored only as hashes and are single use. The rules
+ * that need no store (what is still pending, what a decision writes, what a new QR is) are in
+ * approval-rules.ts.
  *
  * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
  * finds it without a look-up key). The QR handle names that id itself (qr-handle.ts) and the
  * approval holds the hash of the one handle it accepts; the typed code, which cannot carry an
- * id, has a small record pointing at the approval (typed-codes.ts). Whether the current handle
- * was used lives in the approval, so a decision is one conditional patch.
+ * id, has a small record pointing at the approval (typed-codes.ts). The decision is a second
+ * record per round (a denied request may start over: a new round), read with the approval in
+ * one MGET. It names the handle it used, which is how a handle is used up. A decision racing a
+ * scan by another phone or a new QR wins: it was made with a handle that was valid when read,
+ * and the phones' later attempts find the round decided.
  */
 const approvalKey = (id: string) => `approval:${id}`;
+/** Round 0, nearly every login, has the key every reader fetches together with the approval. */
+const decisionKey = (id: string, round: number) => (round === 0 ? `approval-decision:${id}` : `approval-decision:${id}:${round}`);
+
+/** What the store holds for an approval: its record, its round's decision, and the two merged. */
+interface Stored {
+  record: Fields;
+  decision: Fields | undefined;
+  approval: Approval;
+}
 const channel = (id: string) => `approval-events:${id}`;
 
 export class ApprovalEngine {
@@ -47,8 +61,16 @@ export class ApprovalEngine {
   }
 
   async get(id: string): Promise<Approval | undefined> {
-    const fields = await this.store.getRecord(approvalKey(id));
-    return fields ? fromFields(fields) : undefined;
+    return (await this.#read(id))?.approval;
+  }
+
+  /** One MGET (approval and round 0's decision); a later round's decision costs one more read. */
+  async #read(id: string, prefetched?: PrefetchedApproval): Promise<Stored | undefined> {
+    const [record, firstDecision] = prefetched ? prefetched.records : await this.store.getRecords(this.recordKeys(id));
+    if (!record) return undefined;
+    const round = Number(record.round ?? 0) || 0;
+    const decision = round === 0 ? firstDecision : await this.store.getRecord(decisionKey(id, round));
+    return { record, decision, approval: withDecision(record, decision) };
   }
 
   /** The approval of an interaction: its id is the interaction's uid. */
@@ -77,26 +99,30 @@ export class ApprovalEngine {
    * approval, and once the interaction has expired. A denied request may start over.
    */
   async issueQr(id: string): Promise<{ approval: Approval; qr?: IssuedQr }> {
-    const current = await this.get(id);
-    if (!current) throw approvalErrors.expired();
+    const stored = await this.#read(id);
+    if (!stored) throw approvalErrors.expired();
+    const { record, decision, approval: current } = stored;
     const now = this.now();
     const state = effectiveState(current, now);
     if (state === 'expired') {
       // Recorded once (the conditional patch has one winner), so metrics count each expiry once.
-      if (current.state !== 'expired') {
-        const marked = await this.store.patchRecord(approvalKey(id), { state: 'expired' }, { ifMatch: { state: current.state } });
-        if (marked) this.#audit('approval.expired', fromFields(marked));
+      if (record.state !== 'expired') {
+        const marked = await this.store.patchRecord(approvalKey(id), { state: 'expired' }, { ifMatch: { state: record.state ?? '' } });
+        if (marked) this.#audit('approval.expired', withDecision(marked, decision));
       }
       return { approval: { ...current, state } };
     }
     if (state === 'approved') return { approval: current };
     if (state === 'scanned' && current.decideBy > now) return { approval: current };
 
+    // Waiting (a new QR), scanned but out of time, or denied: a decided request starts a new round.
+    const round = decision ? current.round + 1 : current.round;
     const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds);
     await this.#typedCodes.add(fresh.typedCodeHash, id, fresh.qr.handleExpiresAt);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
+        round: round === 0 ? '' : String(round),
         state: 'waiting',
         handleHash: fresh.handleHash,
         handleExpiresAt: String(fresh.qr.handleExpiresAt),
@@ -107,7 +133,7 @@ export class ApprovalEngine {
         matchNumber: String(fresh.matchNumber),
         numberRequired: '',
       },
-      { ifMatch: { state: current.state, handleHash: current.handleHash, deviceId: current.deviceId } },
+      { ifMatch: { state: record.state ?? '', handleHash: record.handleHash ?? '', deviceId: record.deviceId ?? '', round: record.round ?? '' } },
     );
     if (!patched) {
       // Something else moved first (a scan, a decision): the new handle and code never become valid.
@@ -124,17 +150,17 @@ export class ApprovalEngine {
   }
 
   /** Where an interaction's approval is stored, for a caller that reads it with something else (`prefetched`). */
-  recordKey(uid: string): string {
-    return approvalKey(uid);
+  recordKeys(uid: string): string[] {
+    return [approvalKey(uid), decisionKey(uid, 0)];
   }
 
   /**
    * Where the approval a handle names is stored (undefined for a malformed handle), so a caller
    * can read it together with something else and pass it to `lookupHandle` as `prefetched`.
    */
-  handleRecordKey(handle: string): string | undefined {
+  handleRecordKeys(handle: string): string[] | undefined {
     const approvalId = qrHandleApproval(handle);
-    return approvalId ? approvalKey(approvalId) : undefined;
+    return approvalId ? this.recordKeys(approvalId) : undefined;
   }
 
   /**
@@ -145,9 +171,7 @@ export class ApprovalEngine {
    */
   async lookupHandle(handle: string, prefetched?: PrefetchedApproval): Promise<Approval> {
     const approvalId = qrHandleApproval(handle);
-    let approval: Approval | undefined;
-    if (approvalId && prefetched) approval = prefetched.fields ? fromFields(prefetched.fields) : undefined;
-    else if (approvalId) approval = await this.get(approvalId);
+    const approval = approvalId ? (await this.#read(approvalId, prefetched))?.approval : undefined;
     if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
     if (approval.handleUsed) throw approvalErrors.usedQr();
     return pendingApproval(approval, true, this.now());
@@ -189,18 +213,14 @@ export class ApprovalEngine {
     const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
     const decideBy = claiming ? decisionDeadline(approval, now, this.timings.decisionSeconds) : approval.decideBy;
     const { fields, wrongNumber } = decisionOutcome({ ...approval, numberRequired }, decision, now);
-    const patched = await this.store.patchRecord(
-      approvalKey(approval.id),
-      { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', handleUsed: '1' },
-      { ifMatch: { state: approval.state, deviceId: approval.deviceId, handleHash, handleUsed: '' } },
-    );
-    if (!patched) {
+    const decisionFields = { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', usedHandle: handleHash };
+    if (!(await this.#decide(approval, decisionFields, now))) {
       const latest = await this.get(approval.id);
       if (latest?.handleHash === handleHash && latest.handleUsed) throw approvalErrors.usedQr();
       if (latest?.deviceId && latest.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
       throw approvalErrors.notPending();
     }
-    const decided = fromFields(patched);
+    const decided = withDecision(toFields(approval), decisionFields);
     if (claiming) this.#audit('approval.scanned', decided, { deviceIp: decision.ip, numberMatching: numberRequired });
     return this.#announceDecision(decided, decision, wrongNumber);
   }
@@ -215,11 +235,14 @@ export class ApprovalEngine {
     if (approval.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
     if (approval.decideBy <= now) throw approvalErrors.expired();
     const { fields, wrongNumber } = decisionOutcome(approval, decision, now);
-    const patched = await this.store.patchRecord(approvalKey(approval.id), fields, {
-      ifMatch: { state: 'scanned', deviceId: decision.deviceId, handleHash: approval.handleHash },
-    });
-    if (!patched) throw approvalErrors.notPending();
-    return this.#announceDecision(fromFields(patched), decision, wrongNumber);
+    const decisionFields = { ...fields, deviceId: decision.deviceId };
+    if (!(await this.#decide(approval, decisionFields, now))) throw approvalErrors.notPending();
+    return this.#announceDecision(withDecision(toFields(approval), decisionFields), decision, wrongNumber);
+  }
+
+  /** The round's one decision: created only if the round has none (one command, first writer wins). */
+  #decide(approval: Approval, fields: Fields, now: number): Promise<boolean> {
+    return this.store.putRecordIfAbsent(decisionKey(approval.id, approval.round), fields, secondsUntil(approval.expiresAt, now));
   }
 
   /**
@@ -230,7 +253,7 @@ export class ApprovalEngine {
    * conditional patch to a "completed" state cost three commands.
    */
   async approvedFor(uid: string, prefetched?: PrefetchedApproval): Promise<Approval | undefined> {
-    const approval = prefetched ? (prefetched.fields && fromFields(prefetched.fields)) : await this.get(uid);
+    const approval = (await this.#read(uid, prefetched))?.approval;
     if (approval && approval.id !== uid) return undefined;
     if (!approval || approval.state !== 'approved' || this.now() >= approval.expiresAt) return undefined;
     return approval;

@@ -22,6 +22,8 @@ export interface Approval {
   handleExpiresAt: number;
   /** The current handle was used for a decision (handles are single use). */
   handleUsed: boolean;
+  /** How many times a decided request started over (after a denial): each round has one decision. */
+  round: number;
   typedCodeHash: string;
   /** The device that opened the QR first; from then on only it may decide. */
   deviceId: string;
@@ -80,6 +82,7 @@ export function toFields(a: Approval): Fields {
     handleHash: a.handleHash,
     handleExpiresAt: String(a.handleExpiresAt),
     handleUsed: a.handleUsed ? '1' : '',
+    round: String(a.round),
     typedCodeHash: a.typedCodeHash,
     deviceId: a.deviceId,
     decideBy: String(a.decideBy),
@@ -108,6 +111,7 @@ export function fromFields(f: Fields): Approval {
     handleHash: f.handleHash ?? '',
     handleExpiresAt: num('handleExpiresAt'),
     handleUsed: f.handleUsed === '1',
+    round: num('round'),
     typedCodeHash: f.typedCodeHash ?? '',
     deviceId: f.deviceId ?? '',
     decideBy: num('decideBy'),
@@ -119,4 +123,18 @@ export function fromFields(f: Fields): Approval {
     acr: f.acr ?? '',
     decidedAt: num('decidedAt'),
   };
+}
+
+/**
+ * An approval as stored in two records: the approval itself (created with the page, changed by
+ * a scan or a new QR) and its round's decision, created once (first writer wins) and never
+ * changed. The decision's fields win; `usedHandle` names the handle it was made with, which is
+ * then used up if it is still the approval's current one.
+ */
+export function withDecision(record: Fields, decision: Fields | undefined): Approval {
+  if (!decision) return fromFields(record);
+  const { usedHandle, ...decided } = decision;
+  const merged = fromFields({ ...record, ...decided });
+  if (usedHandle && usedHandle === record.handleHash) merged.handleUsed = true;
+  return merged;
 }

@@ -73,6 +73,7 @@ export function newApproval(input: StartInput, now: number, fresh: FreshQr): App
     handleHash: fresh.handleHash,
     handleExpiresAt: fresh.qr.handleExpiresAt,
     handleUsed: false,
+    round: 0,
     typedCodeHash: fresh.typedCodeHash,
     deviceId: '',
     decideBy: 0,

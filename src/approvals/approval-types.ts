@@ -24,9 +24,9 @@ export interface Decision {
   pickedNumber?: number;
 }
 
-/** An approval record the caller read already this request (`handleRecordKey`); undefined fields: missing. */
+/** What the caller read already this request from `recordKeys` / `handleRecordKeys`, in that order (undefined: missing). */
 export interface PrefetchedApproval {
-  fields: Fields | undefined;
+  records: (Fields | undefined)[];
 }
 
 /** Decides whether the phone's network differs enough from the browser's to need number matching. */

@@ -18,11 +18,11 @@ export function completeLogin(services: Services) {
   return async function complete(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     requireInteractionCsrf(services, ctx, form.csrf);
-    const { details, other: approval } = await loadInteractionWith(services, ctx, (uid) => services.approvals.recordKey(uid));
+    const { details, others: approval } = await loadInteractionWith(services, ctx, (uid) => services.approvals.recordKeys(uid));
     if (details.prompt.name !== 'login') {
       throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
     }
-    const done = await services.approvals.approvedFor(details.uid, { fields: approval });
+    const done = await services.approvals.approvedFor(details.uid, { records: approval });
     if (!done) {
       throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone.', { title: 'Not approved' });
     }

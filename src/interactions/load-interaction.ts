@@ -26,8 +26,8 @@ interface ModelStatics {
 }
 
 /**
- * loadInteraction with one more record read in the same round trip: the completion route reads
- * the approval (keyed by the same uid) with the interaction, one command instead of two. What
+ * loadInteraction with more records read in the same round trip: the completion route reads the
+ * approval and its decision (keyed by the same uid) with the interaction, one command. What
  * it checks is what interactionDetails() checks: the signed interaction cookie names this
  * interaction; the stored payload passes oidc-provider's own model checks (format, expiry); an
  * interaction bound to a session needs that session, still for the same account.
@@ -35,10 +35,10 @@ interface ModelStatics {
 export async function loadInteractionWith(
   services: Services,
   ctx: Context,
-  otherKey: (uid: string) => string,
-): Promise<{ details: InteractionDetails; other: Fields | undefined }> {
+  otherKeys: (uid: string) => string[],
+): Promise<{ details: InteractionDetails; others: (Fields | undefined)[] }> {
   const uid = requireInteractionCookie(services, ctx);
-  const [record, other] = await services.store.getRecords([modelKey('Interaction', uid), otherKey(uid)]);
+  const [record, ...others] = await services.store.getRecords([modelKey('Interaction', uid), ...otherKeys(uid)]);
   const stored = modelPayload(record);
   const model = services.provider.Interaction as unknown as ModelStatics;
   let details: InteractionDetails | undefined;
@@ -52,7 +52,7 @@ export async function loadInteractionWith(
     const session = await services.provider.Session.findByUid(details.session.uid);
     if (!session || session.accountId !== details.session.accountId) throw interactionErrors.notFound();
   }
-  return { details, other };
+  return { details, others };
 }
 
 /**

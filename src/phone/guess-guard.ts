@@ -22,10 +22,10 @@ export function guessGuard(services: Services) {
   return async function guardGuesses(ctx: Context, next: Next): Promise<void> {
     const ip = normalizeIp(ctx.ip);
     const limit = services.config.rate_limits.qr_failures_per_ip;
-    const recordKey = services.approvals.handleRecordKey(String(ctx.params.handle ?? ''));
-    if (recordKey) {
-      const fields = await services.limiter.assertBudgetReading('qr-failures', ip, limit, recordKey);
-      (ctx.state as GuardedState)[PREFETCHED] = { fields };
+    const recordKeys = services.approvals.handleRecordKeys(String(ctx.params.handle ?? ''));
+    if (recordKeys) {
+      const records = await services.limiter.assertBudgetReading('qr-failures', ip, limit, recordKeys);
+      (ctx.state as GuardedState)[PREFETCHED] = { records };
     } else {
       await services.limiter.assertBudget('qr-failures', ip, limit);
     }

@@ -29,14 +29,14 @@ export class RateLimiter {
   }
 
   /**
-   * `assertBudget` that also reads `recordKey` in the same round trip (the record the guarded
-   * route reads first) and returns it. A refusal is decided before the record is looked at.
+   * `assertBudget` that also reads `recordKeys` in the same round trip (the records the guarded
+   * route reads first) and returns them. A refusal is decided before the records are looked at.
    */
-  async assertBudgetReading(bucket: string, subject: string, limit: number, recordKey: string): Promise<Fields | undefined> {
+  async assertBudgetReading(bucket: string, subject: string, limit: number, recordKeys: readonly string[]): Promise<(Fields | undefined)[]> {
     const key = counterKey(bucket, subject);
-    const { record, count } = await this.store.getRecordAndCounter(recordKey, key);
+    const { records, count } = await this.store.getRecordsAndCounter(recordKeys, key);
     if (count >= limit) await this.#refuse(bucket, key, false);
-    return record;
+    return records;
   }
 
   /** Only a refusal reads the window's remaining time (for Retry-After): allowed hits cost one command. */

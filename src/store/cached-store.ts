@@ -1,4 +1,4 @@
-import { type Fields, type PatchOptions, readRecordAndCounter, type RecordAndCounter, type Store, type Unsubscribe } from './store.js';
+import { type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
 /**
  * A Store that keeps recently read records and indexes of some key prefixes (users, devices,
@@ -112,9 +112,9 @@ export class CachedStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
-  getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter> {
-    if (!this.#covers(recordKey)) return this.#inner.getRecordAndCounter(recordKey, counterKey);
-    return readRecordAndCounter(this, recordKey, counterKey);
+  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
+    if (!recordKeys.some((key) => this.#covers(key))) return this.#inner.getRecordsAndCounter(recordKeys, counterKey);
+    return readRecordsAndCounter(this, recordKeys, counterKey);
   }
 
   getRecord(key: string): Promise<Fields | undefined> {

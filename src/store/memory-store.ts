@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-import { conditionHolds, type Fields, type PatchOptions, readRecordAndCounter, type RecordAndCounter, type Store, type Unsubscribe } from './store.js';
+import { conditionHolds, type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
 /**
  * The embedded store: everything in this process's memory, lost on restart. It exists so that
@@ -68,8 +68,8 @@ export class MemoryStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
-  getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter> {
-    return readRecordAndCounter(this, recordKey, counterKey);
+  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
+    return readRecordsAndCounter(this, recordKeys, counterKey);
   }
 
   async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {

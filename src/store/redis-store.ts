@@ -14,7 +14,7 @@
  */
 import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
 
-import { type Fields, type PatchOptions, readRecordAndCounter, type RecordAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
+import { type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
 
 export type RedisNode = { host: string; port: number };
 
@@ -190,11 +190,12 @@ export class RedisStore implements Store {
     return raws.map(parseRecord);
   }
 
-  /** One MGET (two GETs on a cluster, where the keys may live in different slots). */
-  async getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter> {
-    if (this.#redis instanceof Cluster) return readRecordAndCounter(this, recordKey, counterKey);
-    const [raw, counted] = await this.#run(this.#redis.mget(this.#prefix + recordKey, this.#prefix + counterKey));
-    return { record: parseRecord(raw), count: Number(counted ?? 0) };
+  /** One MGET (a GET each on a cluster, where the keys may live in different slots). */
+  async getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
+    if (this.#redis instanceof Cluster) return readRecordsAndCounter(this, recordKeys, counterKey);
+    const raws = await this.#run(this.#redis.mget([...recordKeys, counterKey].map((key) => this.#prefix + key)));
+    const counted = raws.pop();
+    return { records: raws.map(parseRecord), count: Number(counted ?? 0) };
   }
 
   #set(key: string, fields: Fields, ttlSeconds: number | undefined, nx: boolean): Promise<'OK' | null> {

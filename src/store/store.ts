@@ -21,9 +21,9 @@ export interface PatchOptions {
 
 export type Unsubscribe = () => Promise<void>;
 
-/** What `getRecordAndCounter` reads: the record (undefined when missing) and the counter (0 when absent). */
-export interface RecordAndCounter {
-  record: Fields | undefined;
+/** What `getRecordsAndCounter` reads: the records in the order asked (undefined where missing) and the counter (0 when absent). */
+export interface RecordsAndCounter {
+  records: (Fields | undefined)[];
   count: number;
 }
 
@@ -34,10 +34,10 @@ export interface Store {
   /** Several records in one round trip, in the order asked (undefined where missing). */
   getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]>;
   /**
-   * A record and a counter in one round trip: a route's guard reads its budget together with
-   * the record the route reads first (guess-guard.ts). The counter is 0 when absent.
+   * Records and a counter in one round trip: a route's guard reads its budget together with
+   * the records the route reads first (guess-guard.ts). The counter is 0 when absent.
    */
-  getRecordAndCounter(recordKey: string, counterKey: string): Promise<RecordAndCounter>;
+  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter>;
   /** Replace the record. `ttlSeconds` undefined means it never expires. */
   putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
   /** Create the record only if the key is free; true if this call created it. */
@@ -89,10 +89,14 @@ export function conditionHolds(current: string | undefined, condition: FieldCond
   return typeof condition === 'string' ? value === condition : condition.includes(value);
 }
 
-/** `getRecordAndCounter` as two reads, for a store (or a cluster) that cannot do it in one. */
-export async function readRecordAndCounter(store: Pick<Store, 'getRecord' | 'counter'>, recordKey: string, counterKey: string): Promise<RecordAndCounter> {
-  const [record, count] = await Promise.all([store.getRecord(recordKey), store.counter(counterKey)]);
-  return { record, count };
+/** `getRecordsAndCounter` as separate reads, for a store (or a cluster) that cannot do it in one. */
+export async function readRecordsAndCounter(
+  store: Pick<Store, 'getRecords' | 'counter'>,
+  recordKeys: readonly string[],
+  counterKey: string,
+): Promise<RecordsAndCounter> {
+  const [records, count] = await Promise.all([store.getRecords(recordKeys), store.counter(counterKey)]);
+  return { records, count };
 }
 
 /** The store could not be reached (connection lost, timeout): a 503, not a bug. */
