@@ -1,10 +1,11 @@
 import type { Logger } from '../logging/logger.js';
 import { hashSecret } from '../security/tokens.js';
-import type { Fields, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
 import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
 import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
+import { approvalKey, approvalRecordKeys, createDecision, readApproval } from './approval-storage.js';
 import { qrHandleApproval } from './qr-handle.js';
 import { TypedCodes } from './typed-codes.js';
 
@@ -24,25 +25,8 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
  * that need no store (what is still pending, what a decision writes, what a new QR is) are in
  * approval-rules.ts.
  *
- * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
- * finds it without a look-up key). The QR handle names that id itself (qr-handle.ts) and the
- * approval holds the hash of the one handle it accepts; the typed code, which cannot carry an
- * id, has a small record pointing at the approval (typed-codes.ts). The decision is a second
- * record per round (a denied request may start over: a new round), read with the approval in
- * one MGET. It names the handle it used, which is how a handle is used up. A decision racing a
- * scan by another phone or a new QR wins: it was made with a handle that was valid when read,
- * and the phones' later attempts find the round decided.
+ * Where and how an approval is stored: approval-storage.ts.
  */
-const approvalKey = (id: string) => `approval:${id}`;
-/** Round 0, nearly every login, has the key every reader fetches together with the approval. */
-const decisionKey = (id: string, round: number) => (round === 0 ? `approval-decision:${id}` : `approval-decision:${id}:${round}`);
-
-/** What the store holds for an approval: its record, its round's decision, and the two merged. */
-interface Stored {
-  record: Fields;
-  decision: Fields | undefined;
-  approval: Approval;
-}
 const channel = (id: string) => `approval-events:${id}`;
 
 export class ApprovalEngine {
@@ -61,16 +45,7 @@ export class ApprovalEngine {
   }
 
   async get(id: string): Promise<Approval | undefined> {
-    return (await this.#read(id))?.approval;
-  }
-
-  /** One MGET (approval and round 0's decision); a later round's decision costs one more read. */
-  async #read(id: string, prefetched?: PrefetchedApproval): Promise<Stored | undefined> {
-    const [record, firstDecision] = prefetched ? prefetched.records : await this.store.getRecords(this.recordKeys(id));
-    if (!record) return undefined;
-    const round = Number(record.round ?? 0) || 0;
-    const decision = round === 0 ? firstDecision : await this.store.getRecord(decisionKey(id, round));
-    return { record, decision, approval: withDecision(record, decision) };
+    return (await readApproval(this.store, id))?.approval;
   }
 
   /** The approval of an interaction: its id is the interaction's uid. */
@@ -99,7 +74,7 @@ export class ApprovalEngine {
    * approval, and once the interaction has expired. A denied request may start over.
    */
   async issueQr(id: string): Promise<{ approval: Approval; qr?: IssuedQr }> {
-    const stored = await this.#read(id);
+    const stored = await readApproval(this.store, id);
     if (!stored) throw approvalErrors.expired();
     const { record, decision, approval: current } = stored;
     const now = this.now();
@@ -151,7 +126,7 @@ export class ApprovalEngine {
 
   /** Where an interaction's approval is stored, for a caller that reads it with something else (`prefetched`). */
   recordKeys(uid: string): string[] {
-    return [approvalKey(uid), decisionKey(uid, 0)];
+    return approvalRecordKeys(uid);
   }
 
   /**
@@ -171,7 +146,7 @@ export class ApprovalEngine {
    */
   async lookupHandle(handle: string, prefetched?: PrefetchedApproval): Promise<Approval> {
     const approvalId = qrHandleApproval(handle);
-    const approval = approvalId ? (await this.#read(approvalId, prefetched))?.approval : undefined;
+    const approval = approvalId ? (await readApproval(this.store, approvalId, prefetched))?.approval : undefined;
     if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
     if (approval.handleUsed) throw approvalErrors.usedQr();
     return pendingApproval(approval, true, this.now());
@@ -214,7 +189,7 @@ export class ApprovalEngine {
     const decideBy = claiming ? decisionDeadline(approval, now, this.timings.decisionSeconds) : approval.decideBy;
     const { fields, wrongNumber } = decisionOutcome({ ...approval, numberRequired }, decision, now);
     const decisionFields = { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', usedHandle: handleHash };
-    if (!(await this.#decide(approval, decisionFields, now))) {
+    if (!(await createDecision(this.store, approval, decisionFields, now))) {
       const latest = await this.get(approval.id);
       if (latest?.handleHash === handleHash && latest.handleUsed) throw approvalErrors.usedQr();
       if (latest?.deviceId && latest.deviceId !== decision.deviceId) throw approvalErrors.claimedElsewhere();
@@ -236,13 +211,8 @@ export class ApprovalEngine {
     if (approval.decideBy <= now) throw approvalErrors.expired();
     const { fields, wrongNumber } = decisionOutcome(approval, decision, now);
     const decisionFields = { ...fields, deviceId: decision.deviceId };
-    if (!(await this.#decide(approval, decisionFields, now))) throw approvalErrors.notPending();
+    if (!(await createDecision(this.store, approval, decisionFields, now))) throw approvalErrors.notPending();
     return this.#announceDecision(withDecision(toFields(approval), decisionFields), decision, wrongNumber);
-  }
-
-  /** The round's one decision: created only if the round has none (one command, first writer wins). */
-  #decide(approval: Approval, fields: Fields, now: number): Promise<boolean> {
-    return this.store.putRecordIfAbsent(decisionKey(approval.id, approval.round), fields, secondsUntil(approval.expiresAt, now));
   }
 
   /**
@@ -253,7 +223,7 @@ export class ApprovalEngine {
    * conditional patch to a "completed" state cost three commands.
    */
   async approvedFor(uid: string, prefetched?: PrefetchedApproval): Promise<Approval | undefined> {
-    const approval = (await this.#read(uid, prefetched))?.approval;
+    const approval = (await readApproval(this.store, uid, prefetched))?.approval;
     if (approval && approval.id !== uid) return undefined;
     if (!approval || approval.state !== 'approved' || this.now() >= approval.expiresAt) return undefined;
     return approval;
