@@ -16,7 +16,9 @@ const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
 const until = (what: string, probe: () => Promise<boolean>) => waitFor(what, async () => ((await probe()) ? true : undefined), 20_000);
 
 /** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
-export function writeConfig(issuer: string, store: { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string }): string {
+export type StoreChoice = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
+
+export function writeConfig(issuer: string, store: StoreChoice): string {
   const file = join(dir, `qrid-${Math.random().toString(36).slice(2)}.yaml`);
   const big = 100_000_000;
   writeFileSync(

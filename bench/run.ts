@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { baselineFlow, drive, type FlowTarget, fromPostStart, loadJwks, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, metric, type Server, startNode, startRedis, writeConfig } from './processes.js';
+import { enrollPhone, metric, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 
 /**
  * `npm run bench`: qrid's QR login measured in one run beside oidc-provider's own floor, on this
@@ -32,6 +32,15 @@ async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget)
   return { ...result, latencies: run.latencies };
 }
 
+/** oidc-provider's floor (bench/baseline-server.ts) on `store`, measured like qrid, then stopped. */
+async function floor(name: string, store: StoreChoice) {
+  const port = await freePort();
+  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, store));
+  const run = await throughput(name, baselineFlow, await target(server, new Jar()));
+  await server.stop();
+  return run;
+}
+
 async function target(server: Server, phone: Jar, phoneBase = server.base): Promise<FlowTarget> {
   return { browserBase: server.base, phoneBase, issuer: server.base, phone, jwks: await loadJwks(server.base) };
 }
@@ -48,10 +57,7 @@ async function main(): Promise<void> {
   log(`machine: ${JSON.stringify(machine)}`);
 
   // 1. The floor: oidc-provider with an interaction that signs in at once.
-  const basePort = await freePort();
-  const baseline = await startNode('dist/bench/baseline-server.js', basePort, writeConfig(`http://localhost:${basePort}`, { kind: 'memory' }));
-  const baselineRun = await throughput('baseline', baselineFlow, await target(baseline, new Jar()));
-  await baseline.stop();
+  const baselineRun = await floor('baseline', { kind: 'memory' });
 
   // 2. qrid, memory store.
   const memPort = await freePort();
@@ -62,10 +68,7 @@ async function main(): Promise<void> {
   // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
   // The floor on the same Redis first: what oidc-provider alone pays for the store.
   const redis = await startRedis();
-  const baseRedisPort = await freePort();
-  const baselineOnRedis = await startNode('dist/bench/baseline-server.js', baseRedisPort, writeConfig(`http://localhost:${baseRedisPort}`, { kind: 'redis', url: redis.url, prefix: 'floor:' }));
-  const baselineRedisRun = await throughput('baseline (redis)', baselineFlow, await target(baselineOnRedis, new Jar()));
-  await baselineOnRedis.stop();
+  const baselineRedisRun = await floor('baseline (redis)', { kind: 'redis', url: redis.url, prefix: 'floor:' });
   await redis.client.flushall(); // the floor's records must not weigh in qrid's store figures
   const aPort = await freePort();
   const issuer = `http://localhost:${aPort}`;
