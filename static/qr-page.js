@@ -26,6 +26,8 @@
   let rotating = false;
   let completing = false;
   let paused = false;
+  // Typed codes are made only on request; once one is shown, every new QR brings a new code.
+  let wantsTypedCode = root.dataset.typedCode === '1';
 
   function render() {
     const status = $('status');
@@ -54,7 +56,14 @@
     if (view.qrSvg) {
       $('qr-link').innerHTML = view.qrSvg;
       $('qr-link').href = view.qrUrl;
-      $('typed-code').textContent = view.typedCode;
+      if (view.typedCode) {
+        $('typed-code').textContent = view.typedCode;
+        $('typed-shown').hidden = false;
+        $('typed-ask').hidden = true;
+      } else {
+        $('typed-shown').hidden = true;
+        $('typed-ask').hidden = false;
+      }
       handleExpiresAt = view.handleExpiresAt;
       paused = false;
     }
@@ -63,8 +72,13 @@
     else setState(view.state);
   }
 
+  let rotateAgain = false;
   async function rotate(byPerson) {
-    if (rotating) return;
+    if (rotating) {
+      // A person's request during an automatic rotation still gets its own (a code asked for).
+      if (byPerson) rotateAgain = true;
+      return;
+    }
     if (byPerson) rotationsLeft = autoRotations;
     else if (rotationsLeft <= 0) {
       paused = true;
@@ -73,7 +87,7 @@
     } else rotationsLeft -= 1;
     rotating = true;
     try {
-      const response = await fetch(`/interaction/${uid}/qr`, {
+      const response = await fetch(`/interaction/${uid}/qr${wantsTypedCode ? '?typed_code=1' : ''}`, {
         method: 'POST',
         headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' },
         credentials: 'same-origin',
@@ -85,6 +99,10 @@
       // Network trouble: the next tick tries again.
     } finally {
       rotating = false;
+      if (rotateAgain) {
+        rotateAgain = false;
+        rotate(true);
+      }
     }
   }
 
@@ -154,6 +172,18 @@
     }
   }
 
+  function askForTypedCode() {
+    if (!$('typed-shown').hidden) return;
+    wantsTypedCode = true;
+    rotate(true);
+  }
+  $('typed').addEventListener('toggle', () => {
+    if ($('typed').open) askForTypedCode();
+  });
+  $('typed-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    askForTypedCode();
+  });
   $('more-time-button').addEventListener('click', () => rotate(true));
   $('retry-button').addEventListener('click', () => rotate(true));
   render();

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { hashSecret, randomToken } from '../security/tokens.js';
-import { ApprovalEngine, type Decision } from './approval-engine.js';
+import { ApprovalEngine, type Decision, type QrOptions } from './approval-engine.js';
 
 function setup() {
   let now = 1_000_000;
   const store = new MemoryStore({ now: () => now });
   const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120 }, createLogger('silent'), () => now);
-  const begin = () => engine.start({ uid: `uid-${randomToken()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' });
+  const begin = (options?: QrOptions) =>
+    engine.start({ uid: `uid-${randomToken()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' }, options);
   return { engine, store, begin, advance: (ms: number) => (now += ms) };
 }
 
@@ -72,8 +73,8 @@ describe('ApprovalEngine', () => {
 
   it('keeps only a hash of the handle and the typed code in the store', async () => {
     const { begin, store } = setup();
-    const { approval, qr } = await begin();
-    const code = qr!.typedCode.replace('-', '');
+    const { approval, qr } = await begin({ withTypedCode: true });
+    const code = qr!.typedCode!.replace('-', '');
     const secret = qr!.handle.split('.')[1] as string;
     expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: approval.id });
     const stored = JSON.stringify(await store.getRecord(`approval:${approval.id}`));
@@ -162,10 +163,26 @@ describe('ApprovalEngine', () => {
     expect((await engine.decideByHandle(qr!.handle, decision('d1'))).state).toBe('approved');
   });
 
+  it('makes a typed code only when asked; a new QR without one withdraws the code shown before', async () => {
+    const { engine, begin, store } = setup();
+    const plain = await begin();
+    expect(plain.qr?.typedCode).toBeUndefined();
+    expect(plain.approval.typedCodeHash).toBe('');
+    expect(await store.getRecord(`approval:${plain.approval.id}`)).not.toHaveProperty('typedCodeHash');
+
+    const asked = await engine.issueQr(plain.approval.id, { withTypedCode: true });
+    const code = asked.qr!.typedCode!.replace('-', '');
+    expect(asked.approval.typedCodeHash).toBe(hashSecret(code));
+    const { qr: next } = await engine.issueQr(plain.approval.id);
+    expect(next?.typedCode).toBeUndefined();
+    expect(await store.getRecord(`typed:${hashSecret(code)}`)).toBeUndefined();
+    await expect(engine.claimTypedCode(code, 'd1')).rejects.toMatchObject({ code: 'typed_code_invalid' });
+  });
+
   it('accepts a typed code once, then decides as the claiming device', async () => {
     const { engine, begin } = setup();
-    const { approval, qr } = await begin();
-    const code = qr!.typedCode.replace('-', '');
+    const { approval, qr } = await begin({ withTypedCode: true });
+    const code = qr!.typedCode!.replace('-', '');
     expect((await engine.claimTypedCode(code, 'd1')).state).toBe('scanned');
     await expect(engine.claimTypedCode(code, 'd1')).rejects.toMatchObject({ code: 'qr_used' });
     await expect(engine.claimTypedCode('BCDFGHJK', 'd1')).rejects.toMatchObject({ code: 'typed_code_invalid' });

@@ -4,12 +4,12 @@ import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
 import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
-import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
+import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
 import { approvalKey, approvalRecordKeys, createDecision, readApproval } from './approval-storage.js';
 import { qrHandleApproval } from './qr-handle.js';
 import { TypedCodes } from './typed-codes.js';
 
-export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, StartInput } from './approval-types.js';
+export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
 
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
@@ -54,26 +54,27 @@ export class ApprovalEngine {
   }
 
   /**
-   * The waiting page opened: creates the approval with its first QR (two writes), or, for a
-   * page opened again, issues a fresh QR for the existing one.
+   * The waiting page opened: creates the approval with its first QR (one write; two with a
+   * typed code), or, for a page opened again, issues a fresh QR for the existing one.
    */
-  async start(input: StartInput): Promise<{ approval: Approval; qr?: IssuedQr }> {
+  async start(input: StartInput, options: QrOptions = {}): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const now = this.now();
-    const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds);
+    const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds, options.withTypedCode);
     const approval = newApproval(input, now, fresh);
     if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), secondsUntil(input.expiresAt, this.now())))) {
-      return this.issueQr(approval.id);
+      return this.issueQr(approval.id, options);
     }
-    await this.#typedCodes.add(fresh.typedCodeHash, approval.id, fresh.qr.handleExpiresAt);
+    if (fresh.typedCodeHash) await this.#typedCodes.add(fresh.typedCodeHash, approval.id, fresh.qr.handleExpiresAt);
     this.#audit('approval.started', approval);
     return { approval, qr: fresh.qr };
   }
 
   /**
-   * A fresh QR (and typed code) for the waiting page. Refused while a phone is deciding, after
-   * approval, and once the interaction has expired. A denied request may start over.
+   * A fresh QR (and, if asked, a typed code) for the waiting page. Refused while a phone is
+   * deciding, after approval, and once the interaction has expired. A denied request may start
+   * over. The previous QR's typed code, if any, stops working either way.
    */
-  async issueQr(id: string): Promise<{ approval: Approval; qr?: IssuedQr }> {
+  async issueQr(id: string, options: QrOptions = {}): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const stored = await readApproval(this.store, id);
     if (!stored) throw approvalErrors.expired();
     const { record, decision, approval: current } = stored;
@@ -92,8 +93,8 @@ export class ApprovalEngine {
 
     // Waiting (a new QR), scanned but out of time, or denied: a decided request starts a new round.
     const round = decision ? current.round + 1 : current.round;
-    const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds);
-    await this.#typedCodes.add(fresh.typedCodeHash, id, fresh.qr.handleExpiresAt);
+    const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds, options.withTypedCode);
+    if (fresh.typedCodeHash) await this.#typedCodes.add(fresh.typedCodeHash, id, fresh.qr.handleExpiresAt);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
@@ -112,7 +113,7 @@ export class ApprovalEngine {
     );
     if (!patched) {
       // Something else moved first (a scan, a decision): the new handle and code never become valid.
-      await this.#typedCodes.remove(fresh.typedCodeHash);
+      if (fresh.typedCodeHash) await this.#typedCodes.remove(fresh.typedCodeHash);
       const latest = await this.get(id);
       if (!latest) throw approvalErrors.expired();
       return { approval: latest };

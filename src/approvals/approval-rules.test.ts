@@ -69,13 +69,19 @@ describe('decisionDeadline and freshQr', () => {
   });
 
   it('makes a handle that names its approval, stored only as hashes, never outliving the interaction', () => {
-    const fresh = freshQr(START.uid, NOW, NOW + 30_000, 60);
+    const fresh = freshQr(START.uid, NOW, NOW + 30_000, 60, true);
     expect(qrHandleApproval(fresh.qr.handle)).toBe(START.uid);
     expect(fresh.handleHash).toBe(hashSecret(fresh.qr.handle));
-    expect(fresh.typedCodeHash).toBe(hashSecret(fresh.qr.typedCode.replace('-', '')));
+    expect(fresh.typedCodeHash).toBe(hashSecret(fresh.qr.typedCode!.replace('-', '')));
     expect(fresh.qr.handleExpiresAt).toBe(NOW + 30_000);
     expect(fresh.matchNumber).toBeGreaterThanOrEqual(10);
     expect(fresh.matchNumber).toBeLessThan(100);
     expect(freshQr(START.uid, NOW, NOW + 600_000, 60).qr.handle).not.toBe(fresh.qr.handle);
+  });
+
+  it('makes a typed code only when asked for', () => {
+    const fresh = freshQr(START.uid, NOW, NOW + 30_000, 60);
+    expect(fresh.qr.typedCode).toBeUndefined();
+    expect(fresh.typedCodeHash).toBe('');
   });
 });

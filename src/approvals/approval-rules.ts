@@ -47,15 +47,19 @@ export function decisionDeadline(approval: Approval, now: number, decisionSecond
   return Math.min(now + decisionSeconds * 1000, approval.expiresAt);
 }
 
-/** A new QR handle, typed code and match number; the handle lives `handleSeconds`, never past the interaction. */
-export function freshQr(approvalId: string, now: number, interactionExpiresAt: number, handleSeconds: number): FreshQr {
+/**
+ * A new QR handle and match number, and a typed code only when asked for; the handle (and its
+ * code) lives `handleSeconds`, never past the interaction.
+ */
+export function freshQr(approvalId: string, now: number, interactionExpiresAt: number, handleSeconds: number, withTypedCode = false): FreshQr {
   const handle = makeQrHandle(approvalId);
-  const code = typedCode();
+  const code = withTypedCode ? typedCode() : undefined;
+  const handleExpiresAt = Math.min(now + handleSeconds * 1000, interactionExpiresAt);
   return {
     handleHash: hashSecret(handle),
-    typedCodeHash: hashSecret(code),
+    typedCodeHash: code ? hashSecret(code) : '',
     matchNumber: randomInt(10, 100),
-    qr: { handle, typedCode: formatTypedCode(code), handleExpiresAt: Math.min(now + handleSeconds * 1000, interactionExpiresAt) },
+    qr: code ? { handle, typedCode: formatTypedCode(code), handleExpiresAt } : { handle, handleExpiresAt },
   };
 }
 

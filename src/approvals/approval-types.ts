@@ -9,8 +9,14 @@ export interface ApprovalTimings {
 
 export interface IssuedQr {
   handle: string;
-  typedCode: string;
+  /** Only when the page asked for one (`withTypedCode`): most people scan and never need it. */
+  typedCode?: string;
   handleExpiresAt: number;
+}
+
+/** How a QR is issued: with a typed code for a person who cannot scan, or without (the default). */
+export interface QrOptions {
+  withTypedCode?: boolean;
 }
 
 export interface Decision {
@@ -46,6 +52,7 @@ export interface StartInput {
 /** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */
 export interface FreshQr {
   handleHash: string;
+  /** '' when no typed code was asked for. */
   typedCodeHash: string;
   /** Number matching's number: new with every QR. */
   matchNumber: number;

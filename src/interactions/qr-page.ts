@@ -23,15 +23,19 @@ export function qrPage(services: Services) {
     }
 
     await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
-    const { approval, qr } = await services.approvals.start({
-      uid: details.uid,
-      clientId,
-      expiresAt: details.exp * 1000,
-      ip: normalizeIp(ctx.ip),
-      userAgent: ctx.get('User-Agent'),
-      // prompt=login or an exceeded max_age: an old verification does not count.
-      freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
-    });
+    const withTypedCode = wantsTypedCode(ctx);
+    const { approval, qr } = await services.approvals.start(
+      {
+        uid: details.uid,
+        clientId,
+        expiresAt: details.exp * 1000,
+        ip: normalizeIp(ctx.ip),
+        userAgent: ctx.get('User-Agent'),
+        // prompt=login or an exceeded max_age: an old verification does not count.
+        freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
+      },
+      { withTypedCode },
+    );
     // This browser already holds someone's qrid session (prompt=login, max_age, another user):
     // say whose, so a person on a shared computer notices it is not theirs.
     const signedInAs = details.session?.accountId ? await services.users.find(details.session.accountId) : undefined;
@@ -44,10 +48,20 @@ export function qrPage(services: Services) {
       autoRotations: services.config.qr.auto_rotations,
       interactionExpiresAt: approval.expiresAt,
       phoneUrl: `${services.config.issuer}/phone`,
+      typedCodeUrl: `/interaction/${details.uid}?typed_code=1`,
       serverNow: Date.now(),
       signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
     });
   };
+}
+
+/**
+ * `?typed_code=1`: the person cannot scan and asked for a code to type (the page's "Can't
+ * scan?" link, or its script when rotating a QR whose code is shown). Codes are made only on
+ * request: each live code is one more target for guessing, and most people scan.
+ */
+export function wantsTypedCode(ctx: Context): boolean {
+  return ctx.query.typed_code === '1';
 }
 
 /** What the page shows for the current approval state (shared with the rotation endpoint). */

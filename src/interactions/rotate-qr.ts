@@ -4,9 +4,9 @@ import { forbidden } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
 import { csrfBindingFor, requireInteractionCookie } from './load-interaction.js';
-import { qrView } from './qr-page.js';
+import { qrView, wantsTypedCode } from './qr-page.js';
 
-/** POST /interaction/:uid/qr — a fresh QR for the open page (rotation and "more time"). */
+/** POST /interaction/:uid/qr[?typed_code=1] — a fresh QR for the open page (rotation, "more time", a code to type). */
 export function rotateQr(services: Services) {
   return async function rotate(ctx: Context): Promise<void> {
     const uid = String(ctx.params.uid);
@@ -20,7 +20,7 @@ export function rotateQr(services: Services) {
       ctx.body = { state: 'expired' };
       return;
     }
-    const { approval: current, qr } = await services.approvals.issueQr(approval.id);
+    const { approval: current, qr } = await services.approvals.issueQr(approval.id, { withTypedCode: wantsTypedCode(ctx) });
     const view = await qrView(services, current, qr);
     ctx.body = view;
   };

@@ -47,7 +47,17 @@ describe('QR sign-in in Chromium', () => {
     expect(await desktop.locator('#status').textContent()).toContain('Scan this code');
     const shots = process.env.QRID_SCREENSHOTS;
     if (shots) await desktop.screenshot({ path: `${shots}/desktop-qr.png` });
+    const firstQr = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+
+    // "Can't scan?": the page's script fetches a code to type (none exists before), with a new QR.
+    expect(await desktop.locator('#typed-code').textContent()).toBe('');
+    const pageUrl = desktop.url();
+    await desktop.getByText("Can't scan? Type a code instead").click();
+    await expect.poll(() => desktop.locator('#typed-code').textContent()).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    expect(await desktop.locator('#typed-code').isVisible()).toBe(true);
+    expect(desktop.url()).toBe(pageUrl);
     const qrUrl = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+    expect(qrUrl).not.toBe(firstQr);
     expect(qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/[\\w-]{8,64}\\.[\\w-]{22}$`));
 
     // The phone opens it: the desktop learns it was scanned, without any personal data.

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BrowserClient, field } from '../support/browser-client.js';
-import { answerQr, enrolledPhone, readQrPage, type WaitingPage } from '../support/phone.js';
+import { answerQr, enrolledPhone, readQrPage, type WaitingPage, withTypedCode } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { withSignedInPhone } from '../support/signed-in-phone.js';
 import { CONFIDENTIAL, RP_REDIRECT, type RunningQrid } from '../support/start-qrid.js';
@@ -120,8 +120,29 @@ describe('QR sign-in refuses what it must', () => {
     expect((await phone.postForm(path, { csrf, decision: 'approve' })).status).toBe(200);
   });
 
-  it('approves through the typed code, once', async () => {
+  it('shows a code to type only when asked, with a new QR; the QR shown before stops working', async () => {
     const { desktop, page } = await waitingPage();
+    expect(page.typedCode).toBeUndefined();
+    expect(page.html).toContain(`href="/interaction/${page.uid}?typed_code=1"`);
+    const asked = await withTypedCode(desktop, page);
+    expect(asked.html).toMatch(/<details class="typed" id="typed" open>/);
+    expect(asked.qrUrl).not.toBe(page.qrUrl);
+    expect((await phone.get(new URL(page.qrUrl).pathname)).status).toBe(404);
+
+    // The page's script asks through the rotation endpoint; without the flag a new QR drops the code.
+    const rotate = (query: string) =>
+      desktop.postJson(`/interaction/${page.uid}/qr${query}`, { 'X-CSRF-Token': page.csrf }).then((r) => JSON.parse(r.text) as { typedCode?: string });
+    const rotated = await rotate('?typed_code=1');
+    expect(rotated.typedCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    expect(rotated.typedCode).not.toBe(asked.typedCode);
+    expect((await rotate('')).typedCode).toBeUndefined();
+    const csrf = field((await phone.get('/phone')).text, 'csrf');
+    for (const code of [asked.typedCode, rotated.typedCode as string]) expect((await phone.postForm('/code', { csrf, code })).status).toBe(400);
+  });
+
+  it('approves through the typed code, once', async () => {
+    const { desktop, page: shown } = await waitingPage();
+    const page = await withTypedCode(desktop, shown);
     const csrf = field((await phone.get('/phone')).text, 'csrf');
     const claimed = await phone.postForm('/code', { csrf, code: page.typedCode.toLowerCase() });
     expect(claimed.status).toBe(200);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/logging/logger.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { answerQr, enrolledPhone, PHONE_UA } from '../support/phone.js';
+import { answerQr, enrolledPhone, PHONE_UA, withTypedCode } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { openQrPage, signIn } from '../support/sign-in.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
@@ -140,7 +140,7 @@ describe('security: stale phones, malformed input, audit trail', () => {
     const { phone: p, userId } = await enrolledPhone(qrid, { username: 'audited', name: 'Audited' });
     const deviceCookie = p.cookies.get('qrid_device')?.value as string;
     const desktop = new BrowserClient(qrid.issuer);
-    const waiting = await openQrPage(desktop, new RelyingParty(rp));
+    const waiting = await withTypedCode(desktop, await openQrPage(desktop, new RelyingParty(rp)));
     await answerQr(p, waiting.qrUrl, 'deny');
     const secondDesktop = new BrowserClient(qrid.issuer);
     const second = new RelyingParty(rp);

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BrowserClient, field, type Page } from '../support/browser-client.js';
-import { answerQr, enrolledPhone } from '../support/phone.js';
+import { answerQr, enrolledPhone, withTypedCode } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { openQrPage, signIn } from '../support/sign-in.js';
 import { RP_REDIRECT, type RunningQrid, startQrid } from '../support/start-qrid.js';
@@ -26,7 +26,7 @@ describe('security: requests, protocol, headers', () => {
 
   it('[09] every state-changing POST needs a valid token and a same-origin request; cross-site gets 403', async () => {
     const desktop = new BrowserClient(qrid.issuer);
-    const waiting = await openQrPage(desktop, new RelyingParty(rp));
+    const waiting = await withTypedCode(desktop, await openQrPage(desktop, new RelyingParty(rp)));
     const home = await phone.get('/phone');
     const deviceCsrf = field(home.text, 'csrf');
     const deviceId = /data-device="([^"]+)"/.exec(home.text)?.[1] as string;

@@ -44,7 +44,8 @@ export interface WaitingPage {
   uid: string;
   qrUrl: string;
   csrf: string;
-  typedCode: string;
+  /** Only on a page that asked for one (`withTypedCode`). */
+  typedCode?: string;
   html: string;
 }
 
@@ -52,6 +53,15 @@ export interface WaitingPage {
 export function readQrPage(page: Page): WaitingPage {
   const qrUrl = /id="qr-link"[^>]*href="([^"]+)"/.exec(page.text)?.[1];
   const typedCode = /id="typed-code"[^>]*>([^<]+)</.exec(page.text)?.[1];
-  if (!qrUrl || !typedCode) throw new Error(`not a QR page:\n${page.text.slice(0, 1500)}`);
-  return { uid: field(page.text, 'uid'), qrUrl, csrf: field(page.text, 'csrf'), typedCode, html: page.text };
+  if (!qrUrl) throw new Error(`not a QR page:\n${page.text.slice(0, 1500)}`);
+  return { uid: field(page.text, 'uid'), qrUrl, csrf: field(page.text, 'csrf'), ...(typedCode ? { typedCode } : {}), html: page.text };
+}
+
+/** The waiting page after "Can't scan? Show a code to type": a code, and a new QR with it. */
+export async function withTypedCode(desktop: BrowserClient, waiting: WaitingPage): Promise<WaitingPage & { typedCode: string }> {
+  const page = await desktop.get(`/interaction/${waiting.uid}?typed_code=1`);
+  expect(page.status, page.text).toBe(200);
+  const shown = readQrPage(page);
+  if (!shown.typedCode) throw new Error(`the page showed no code to type:\n${page.text.slice(0, 1500)}`);
+  return { ...shown, typedCode: shown.typedCode };
 }
