@@ -1,4 +1,4 @@
-import { type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
+import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
 /**
  * A Store that keeps recently read records and indexes of some key prefixes (users, devices,
@@ -159,6 +159,22 @@ export class CachedStore implements Store {
 
   removeFromIndex(key: string, member: string): Promise<void> {
     return this.#write([key], () => this.#inner.removeFromIndex(key, member));
+  }
+
+  putMapEntry(key: string, entry: string, fields: Fields, options: MapEntryOptions): Promise<boolean> {
+    return this.#write([key], () => this.#inner.putMapEntry(key, entry, fields, options));
+  }
+
+  mapEntry(key: string, entry: string): Promise<Fields | undefined> {
+    return this.#inner.mapEntry(key, entry);
+  }
+
+  mapEntries(key: string): Promise<Map<string, Fields>> {
+    return this.#inner.mapEntries(key);
+  }
+
+  removeMapEntries(key: string, entries: readonly string[]): Promise<void> {
+    return this.#write([key], () => this.#inner.removeMapEntries(key, entries));
   }
 
   ttl(key: string): Promise<number | undefined> {

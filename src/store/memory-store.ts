@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-import { conditionHolds, type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
+import { conditionHolds, type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
 /**
  * The embedded store: everything in this process's memory, lost on restart. It exists so that
@@ -10,6 +10,7 @@ import { conditionHolds, type Fields, type PatchOptions, readRecordsAndCounter, 
 type Entry =
   | { type: 'hash'; value: Fields; expiresAt: number }
   | { type: 'set'; value: Set<string>; expiresAt: number }
+  | { type: 'map'; value: Map<string, Fields>; expiresAt: number }
   | { type: 'counter'; value: number; expiresAt: number };
 
 const FOREVER = Number.POSITIVE_INFINITY;
@@ -137,6 +138,40 @@ export class MemoryStore implements Store {
     const entry = this.#live(key);
     if (!entry || entry.type !== 'set') return;
     entry.value.delete(member);
+    if (entry.value.size === 0) this.#entries.delete(key);
+  }
+
+  #map(key: string): (Entry & { type: 'map' }) | undefined {
+    const entry = this.#live(key);
+    if (entry && entry.type !== 'map') throw new TypeError(`store key ${key} does not hold a record map`);
+    return entry as (Entry & { type: 'map' }) | undefined;
+  }
+
+  async putMapEntry(key: string, entry: string, fields: Fields, options: MapEntryOptions): Promise<boolean> {
+    const map = this.#map(key);
+    if (options.ifAbsent && map?.value.has(entry)) return false;
+    if (map) {
+      map.value.set(entry, { ...fields });
+      map.expiresAt = this.#expiry(options.ttlSeconds);
+    } else {
+      this.#entries.set(key, { type: 'map', value: new Map([[entry, { ...fields }]]), expiresAt: this.#expiry(options.ttlSeconds) });
+    }
+    return true;
+  }
+
+  async mapEntry(key: string, entry: string): Promise<Fields | undefined> {
+    const found = this.#map(key)?.value.get(entry);
+    return found ? { ...found } : undefined;
+  }
+
+  async mapEntries(key: string): Promise<Map<string, Fields>> {
+    return new Map([...(this.#map(key)?.value ?? [])].map(([name, fields]) => [name, { ...fields }]));
+  }
+
+  async removeMapEntries(key: string, entries: readonly string[]): Promise<void> {
+    const entry = this.#live(key);
+    if (!entry || entry.type !== 'map') return;
+    for (const name of entries) entry.value.delete(name);
     if (entry.value.size === 0) this.#entries.delete(key);
   }
 

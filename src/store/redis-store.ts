@@ -14,7 +14,7 @@
  */
 import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
 
-import { type Fields, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
+import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
 
 export type RedisNode = { host: string; port: number };
 
@@ -260,6 +260,32 @@ export class RedisStore implements Store {
 
   async removeFromIndex(key: string, member: string): Promise<void> {
     await this.#run(this.#redis.srem(this.#prefix + key, member)); // Redis drops the set when it empties
+  }
+
+  async putMapEntry(key: string, entry: string, fields: Fields, options: MapEntryOptions): Promise<boolean> {
+    const k = this.#prefix + key;
+    const value = JSON.stringify(fields);
+    // As addToIndex: one after the other, so a WRONGTYPE stops the PEXPIRE.
+    if (options.ifAbsent) {
+      if ((await this.#run(this.#redis.hsetnx(k, entry, value))) === 0) return false;
+    } else {
+      await this.#run(this.#redis.hset(k, entry, value));
+    }
+    await this.#run(this.#redis.pexpire(k, Number(pttlArg(options.ttlSeconds))));
+    return true;
+  }
+
+  async mapEntry(key: string, entry: string): Promise<Fields | undefined> {
+    return parseRecord(await this.#run(this.#redis.hget(this.#prefix + key, entry)));
+  }
+
+  async mapEntries(key: string): Promise<Map<string, Fields>> {
+    const raw = await this.#run(this.#redis.hgetall(this.#prefix + key));
+    return new Map(Object.entries(raw).map(([name, value]) => [name, JSON.parse(value) as Fields]));
+  }
+
+  async removeMapEntries(key: string, entries: readonly string[]): Promise<void> {
+    if (entries.length > 0) await this.#run(this.#redis.hdel(this.#prefix + key, ...entries)); // Redis drops an emptied hash
   }
 
   async increment(key: string, windowSeconds: number): Promise<number> {

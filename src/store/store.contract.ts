@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Store } from './store.js';
+import type { Fields, Store } from './store.js';
 
 /**
  * The store contract: every Store implementation runs this same suite
@@ -158,6 +158,42 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.indexMembers(shortLived)).toEqual([]);
     });
 
+    it('keeps record maps: entries written once if asked, read one or all, removed; the map lives as its latest write says', async () => {
+      const k = key('map');
+      expect(await store.mapEntries(k)).toEqual(new Map());
+      expect(await store.putMapEntry(k, 'a', { n: '1' }, { ttlSeconds: 60, ifAbsent: true })).toBe(true);
+      expect(await store.putMapEntry(k, 'a', { n: 'overwritten' }, { ttlSeconds: 5, ifAbsent: true })).toBe(false);
+      expect(await store.mapEntry(k, 'a')).toEqual({ n: '1' });
+      expect(await store.ttl(k)).toBeGreaterThan(50); // a refused write leaves the TTL alone
+      expect(await store.putMapEntry(k, 'b', { n: '2' }, { ttlSeconds: 5 })).toBe(true);
+      expect(await store.ttl(k)).toBeLessThanOrEqual(5);
+      expect(await store.putMapEntry(k, 'b', { n: '3', m: 'x' }, { ttlSeconds: 60 })).toBe(true);
+      expect(await store.mapEntries(k)).toEqual(new Map([['a', { n: '1' }], ['b', { n: '3', m: 'x' }]]));
+      expect(await store.ttl(k)).toBeGreaterThan(50);
+      expect(await store.mapEntry(k, 'missing')).toBeUndefined();
+
+      const read = await store.mapEntries(k);
+      (read.get('a') as Fields).n = 'changed by a reader';
+      expect(await store.mapEntry(k, 'a')).toEqual({ n: '1' });
+
+      await store.removeMapEntries(k, ['a', 'missing']);
+      expect([...(await store.mapEntries(k)).keys()]).toEqual(['b']);
+      await store.removeMapEntries(k, ['b']);
+      expect(await store.ttl(k)).toBeUndefined(); // the emptied map is gone
+
+      const shortLived = key('map-ttl');
+      await store.putMapEntry(shortLived, 'x', { n: '1' }, { ttlSeconds: 1 });
+      await sleep(1300);
+      expect(await store.mapEntry(shortLived, 'x')).toBeUndefined();
+    });
+
+    it('writes an entry exactly once under concurrency when asked to', async () => {
+      const k = key('map-race');
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.putMapEntry(k, 'one', { i: String(i) }, { ttlSeconds: 60, ifAbsent: true })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.mapEntry(k, 'one')).toEqual({ i: String(results.indexOf(true)) });
+    });
+
     it('counts within a window and resets after it', async () => {
       const k = key('counter');
       const counts = await Promise.all(Array.from({ length: 10 }, () => store.increment(k, 1)));
@@ -181,7 +217,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const k = key('kinds');
       await store.putRecord(k, { a: '1' });
       await expect(store.addToIndex(k, 'x')).rejects.toThrow();
+      await expect(store.putMapEntry(k, 'x', { b: '2' }, { ttlSeconds: 5 })).rejects.toThrow();
       expect(await store.getRecord(k)).toEqual({ a: '1' });
+      expect(await store.ttl(k)).toBe(Number.POSITIVE_INFINITY);
     });
 
     it('publishes to every subscriber of a channel and stops after unsubscribe', async () => {

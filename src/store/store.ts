@@ -19,6 +19,14 @@ export interface PatchOptions {
   ttlSeconds?: number;
 }
 
+/** How `putMapEntry` writes. */
+export interface MapEntryOptions {
+  /** The map then expires this long from now (seconds), shorter or longer than before, as `addToIndex`. */
+  ttlSeconds: number;
+  /** Write only if the entry is absent; false (and the map's TTL untouched) if it was there. */
+  ifAbsent?: boolean;
+}
+
 export type Unsubscribe = () => Promise<void>;
 
 /** What `getRecordsAndCounter` reads: the records in the order asked (undefined where missing) and the counter (0 when absent). */
@@ -64,6 +72,20 @@ export interface Store {
   addToIndex(key: string, member: string, ttlSeconds?: number): Promise<void>;
   indexMembers(key: string): Promise<string[]>;
   removeFromIndex(key: string, member: string): Promise<void>;
+
+  /**
+   * Record maps: small records kept as the entries of one key (a Redis hash), for records only
+   * ever reached through one owner, such as an account's sessions. Adding an entry is one
+   * write and a TTL renewal, with no separate index to keep in step with separate records.
+   * Entries have no lifetime of their own: the map lives as its latest write says, and the
+   * owner's code drops entries it finds stale. True if the entry was written.
+   */
+  putMapEntry(key: string, entry: string, fields: Fields, options: MapEntryOptions): Promise<boolean>;
+  mapEntry(key: string, entry: string): Promise<Fields | undefined>;
+  /** Every entry by name (empty when the map is missing). */
+  mapEntries(key: string): Promise<Map<string, Fields>>;
+  /** Removes entries; the map goes when its last entry does. */
+  removeMapEntries(key: string, entries: readonly string[]): Promise<void>;
 
   /**
    * Atomically add 1 and return the new count; the counter expires `windowSeconds` after its
