@@ -6,18 +6,20 @@ export type EndReason = 'user' | 'user_all' | 'not_me' | 'device_removed' | 'use
 /**
  * Ends a qrid browser session completely: back-channel logout to every relying party that
  * registered for it, every grant's tokens revoked, oidc-provider's session destroyed, qrid's
- * record of it gone. Safe to call for a session that no longer exists.
+ * record of it gone. `target.accountId` is the account whose session list holds it. Safe to
+ * call for a session that no longer exists.
  */
 export async function endSession(
   services: Pick<Services, 'provider' | 'store' | 'sessions' | 'logger'>,
-  uid: string,
+  target: { uid: string; accountId: string },
   reason: EndReason,
   actor: { accountId?: string; deviceId?: string; ip?: string } = {},
 ): Promise<boolean> {
   const { provider, store, sessions, logger } = services;
+  const { uid } = target;
   const session = await provider.Session.findByUid(uid);
-  const record = await sessions.find(uid);
-  const accountId = session?.accountId ?? record?.accountId;
+  const record = await sessions.find(uid, target.accountId);
+  const accountId = session?.accountId ?? target.accountId;
   const clients: string[] = [];
   if (session?.accountId) {
     const notified: Array<Promise<void>> = [];
@@ -39,7 +41,8 @@ export async function endSession(
     await Promise.all(notified);
     await session.destroy();
   }
-  await sessions.remove(uid, accountId);
+  await sessions.remove(uid, target.accountId);
+  if (accountId !== target.accountId) await sessions.remove(uid, accountId);
   if (!session && !record) return false;
   logger.info(
     {

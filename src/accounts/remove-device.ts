@@ -11,7 +11,7 @@ export async function removeDevice(
 ): Promise<number> {
   const uids = await services.sessions.forDevice(device);
   let ended = 0;
-  for (const uid of uids) if (await endSession(services, uid, reason, actor)) ended += 1;
+  for (const uid of uids) if (await endSession(services, { uid, accountId: device.userId }, reason, actor)) ended += 1;
   await services.passkeys.removeForDevice(device.id);
   await services.devices.delete(device);
   services.logger.info(

@@ -27,6 +27,6 @@ export async function removeUser(deps: Deps, user: User, actor: Actor = {}): Pro
 }
 
 async function signOutEverywhere(deps: Deps, user: User, actor: Actor, reason: 'user_disabled' | 'user_removed'): Promise<void> {
-  for (const uid of await deps.sessions.ofAccount(user.id)) await endSession(deps, uid, reason, actor);
+  for (const uid of await deps.sessions.ofAccount(user.id)) await endSession(deps, { uid, accountId: user.id }, reason, actor);
   for (const device of await deps.devices.listForUser(user.id)) await removeDevice(deps, device, actor, reason);
 }

@@ -59,6 +59,6 @@ export function completeLogin(services: Services) {
 async function replaceOtherUsersSession(services: Services, details: InteractionDetails, accountId: string, ip: string): Promise<void> {
   const previous = details.session;
   if (!previous?.accountId || previous.accountId === accountId || !previous.uid) return;
-  await endSession(services, previous.uid, 'replaced', { accountId, ip });
+  await endSession(services, { uid: previous.uid, accountId: previous.accountId }, 'replaced', { accountId, ip });
   details.session = undefined;
 }

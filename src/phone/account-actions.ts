@@ -26,8 +26,8 @@ export function endOneSession(services: Services, reason: 'user' | 'not_me') {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
     const uid = await ownSession(services, ctx, user.id);
-    const record = await services.sessions.find(uid);
-    await endSession(services, uid, reason, { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+    const record = await services.sessions.find(uid, user.id);
+    await endSession(services, { uid, accountId: user.id }, reason, { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
     if (reason === 'not_me') {
       services.logger.warn(
         { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record?.approvalId, approvedByDevice: record?.deviceId, reportedByDevice: device.id, requesterIp: record?.ip, ip: normalizeIp(ctx.ip) },
@@ -45,7 +45,7 @@ export function endAllSessions(services: Services) {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
     for (const uid of await services.sessions.ofAccount(user.id)) {
-      await endSession(services, uid, 'user_all', { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+      await endSession(services, { uid, accountId: user.id }, 'user_all', { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
     }
     ctx.status = 303;
     ctx.redirect('/phone?ended=1');

@@ -33,7 +33,7 @@ export async function sessionViews(services: Services, user: User, devices: Devi
       await services.sessions.remove(uid, user.id);
       continue;
     }
-    const record = await services.sessions.find(uid);
+    const record = await services.sessions.find(uid, user.id);
     const clientNames = await Promise.all(
       Object.keys(session.authorizations ?? {}).map(async (id) => (await services.provider.Client.find(id))?.clientName ?? id),
     );
