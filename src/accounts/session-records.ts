@@ -72,12 +72,12 @@ export class SessionRecords {
 
   /** Session uids of an account whose records are live (the oidc-provider session may still have ended; readers check). */
   async ofAccount(accountId: string): Promise<string[]> {
-    return [...(await this.#records(accountId)).keys()];
+    return [...(await this.records(accountId)).keys()];
   }
 
   /** The sessions a device approved. */
   async forDevice(device: { id: string; userId: string }): Promise<string[]> {
-    return [...(await this.#records(device.userId)).values()].filter((r) => r.deviceId === device.id).map((r) => r.uid);
+    return [...(await this.records(device.userId)).values()].filter((r) => r.deviceId === device.id).map((r) => r.uid);
   }
 
   async remove(uid: string, accountId: string): Promise<void> {
@@ -87,7 +87,7 @@ export class SessionRecords {
   }
 
   /** An account's live records by uid, legacy ones included; records that ran out are removed on the way. */
-  async #records(accountId: string): Promise<Map<string, SessionRecord>> {
+  async records(accountId: string): Promise<Map<string, SessionRecord>> {
     const key = accountSessionsKey(accountId);
     const [entries, legacyUids] = await Promise.all([this.store.mapEntries(key), this.store.indexMembers(legacyIndexKey(accountId))]);
     const live = new Map<string, SessionRecord>();

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 
 import { endSession } from '../accounts/end-session.js';
+import type { SessionRecord } from '../accounts/session-records.js';
 import { removeDevice } from '../accounts/remove-device.js';
 import { notFound } from '../errors/qrid-error.js';
 import { normalizeIp } from '../http/describe-client.js';
@@ -11,13 +12,12 @@ import { requireDevice } from './require-device.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The session a route names, only if it is the signed-in user's own. */
-async function ownSession(services: Services, ctx: Context, accountId: string): Promise<string> {
+/** The session a route names and qrid's record of it, only if it is the signed-in user's own. */
+async function ownSession(services: Services, ctx: Context, accountId: string): Promise<{ uid: string; record: SessionRecord }> {
   const uid = String(ctx.params.uid ?? '');
-  if (!ID.test(uid) || !(await services.sessions.ofAccount(accountId)).includes(uid)) {
-    throw notFound('That session does not exist or has already ended.');
-  }
-  return uid;
+  const record = ID.test(uid) ? (await services.sessions.records(accountId)).get(uid) : undefined;
+  if (!record) throw notFound('That session does not exist or has already ended.');
+  return { uid, record };
 }
 
 /** POST /phone/sessions/:uid/end and /not-me — sign one browser session out. */
@@ -25,12 +25,11 @@ export function endOneSession(services: Services, reason: 'user' | 'not_me') {
   return async function end(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
-    const uid = await ownSession(services, ctx, user.id);
-    const record = await services.sessions.find(uid, user.id);
+    const { uid, record } = await ownSession(services, ctx, user.id);
     await endSession(services, { uid, accountId: user.id }, reason, { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
     if (reason === 'not_me') {
       services.logger.warn(
-        { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record?.approvalId, approvedByDevice: record?.deviceId, reportedByDevice: device.id, requesterIp: record?.ip, ip: normalizeIp(ctx.ip) },
+        { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record.approvalId, approvedByDevice: record.deviceId, reportedByDevice: device.id, requesterIp: record.ip, ip: normalizeIp(ctx.ip) },
         'approval.reported',
       );
     }

@@ -27,28 +27,27 @@ export function formatTime(ms: number): string {
 export async function sessionViews(services: Services, user: User, devices: Device[]): Promise<SessionView[]> {
   const names = new Map(devices.map((d) => [d.id, d.name]));
   const views: Array<SessionView & { at: number }> = [];
-  for (const uid of await services.sessions.ofAccount(user.id)) {
+  for (const [uid, record] of await services.sessions.records(user.id)) {
     const session = await services.provider.Session.findByUid(uid);
     if (!session?.accountId) {
       await services.sessions.remove(uid, user.id);
       continue;
     }
-    const record = await services.sessions.find(uid, user.id);
     const clientNames = await Promise.all(
       Object.keys(session.authorizations ?? {}).map(async (id) => (await services.provider.Client.find(id))?.clientName ?? id),
     );
-    const { browser, os } = describeUserAgent(record?.userAgent);
-    const startedAt = record?.startedAt ?? (session.loginTs ?? 0) * 1000;
+    const { browser, os } = describeUserAgent(record.userAgent);
+    const startedAt = record.startedAt;
     views.push({
       uid,
       apps: clientNames.join(', ') || 'no app yet',
       browser,
       os,
-      ip: record?.ip ?? 'unknown',
-      network: approximateNetwork(record?.ip),
+      ip: record.ip,
+      network: approximateNetwork(record.ip),
       started: formatTime(startedAt),
-      lastUsed: formatTime(record?.lastUsedAt ?? startedAt),
-      approvedBy: record?.deviceId ? (names.get(record.deviceId) ?? 'a removed device') : 'unknown device',
+      lastUsed: formatTime(record.lastUsedAt),
+      approvedBy: record.deviceId ? (names.get(record.deviceId) ?? 'a removed device') : 'unknown device',
       recent: Date.now() - startedAt < RECENT_MS,
       at: startedAt,
     });
