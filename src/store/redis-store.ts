@@ -133,8 +133,12 @@ export class RedisStore implements Store {
   readonly #onError: (error: unknown) => void;
   /** Local listeners by full channel name; Redis knows only this instance's one pattern. */
   readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #prefixListeners = new Set<{ prefix: string; listener: (channel: string, message: string) => void }>();
   #subscriber: Connection | undefined;
   #patternReady: Promise<unknown> | undefined;
+  /** When Redis last confirmed the pattern subscription on a connection that has not dropped since. */
+  #deliveringSince: number | undefined;
+  #confirmedOnce = false;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -332,17 +336,43 @@ export class RedisStore implements Store {
             this.#onError(error);
           }
         }
+        if (this.#prefixListeners.size === 0) return;
+        const own = channel.slice(this.#prefix.length);
+        for (const { prefix, listener } of this.#prefixListeners) {
+          if (!own.startsWith(prefix)) continue;
+          try {
+            listener(own, message);
+          } catch (error) {
+            this.#onError(error);
+          }
+        }
+      });
+      // Messages published while the connection is down are lost for good: from the drop until
+      // Redis confirms the pattern again, this store cannot vouch for having seen everything.
+      subscriber.on('close', () => (this.#deliveringSince = undefined));
+      // ioredis resubscribes by itself after a reconnect but says nothing when Redis confirms;
+      // a PSUBSCRIBE of our own (the same pattern, so no double delivery) is answered after it.
+      subscriber.on('ready', () => {
+        if (this.#confirmedOnce && this.#deliveringSince === undefined) void this.#confirm(subscriber).catch(() => undefined);
       });
       this.#subscriber = subscriber;
     }
     if (!this.#patternReady) {
-      const ready = this.#run(this.#subscriber.psubscribe(patternFor(this.#prefix)));
+      const ready = this.#confirm(this.#subscriber);
       // A failed PSUBSCRIBE is retried by the next subscriber (ioredis resubscribes by itself
       // after a reconnect once it has succeeded).
       ready.catch(() => this.#patternReady === ready && (this.#patternReady = undefined));
       this.#patternReady = ready;
     }
     return this.#patternReady;
+  }
+
+  async #confirm(subscriber: Connection): Promise<void> {
+    await this.#run(subscriber.psubscribe(patternFor(this.#prefix)));
+    this.#confirmedOnce = true;
+    // Cluster routes pub/sub through connections of its own whose drops it does not report
+    // here, so a Cluster store never vouches for gap-free delivery.
+    if (subscriber.status === 'ready' && !(subscriber instanceof Cluster) && !this.#closed) this.#deliveringSince ??= Date.now();
   }
 
   async subscribe(channel: string, listener: Listener): Promise<Unsubscribe> {
@@ -366,6 +396,22 @@ export class RedisStore implements Store {
     return async () => forget();
   }
 
+  async subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
+    const entry = { prefix, listener };
+    this.#prefixListeners.add(entry);
+    try {
+      await this.#subscribed();
+    } catch (error) {
+      this.#prefixListeners.delete(entry);
+      throw error;
+    }
+    return async () => void this.#prefixListeners.delete(entry);
+  }
+
+  deliveringSince(): number | undefined {
+    return this.#deliveringSince;
+  }
+
   /** Channels with a listener in this instance (for tests and metrics). */
   listenedChannels(): number {
     return this.#listeners.size;
@@ -383,6 +429,8 @@ export class RedisStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#prefixListeners.clear();
+    this.#deliveringSince = undefined;
     const connections = this.#subscriber ? [this.#redis, this.#subscriber] : [this.#redis];
     // If Redis cannot take the QUIT, drop the socket: a closed store must stop reconnecting.
     await Promise.all(connections.map((c) => this.#run(c.quit()).catch(() => c.disconnect())));
