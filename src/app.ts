@@ -78,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     logger,
     approvals: new ApprovalEngine(
       store,
-      { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds },
+      { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, clockSkewMs: config.store.clock_skew_ms },
       logger,
       Date.now,
       config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
@@ -97,6 +97,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     metrics.logins.inc({ outcome });
     if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
   };
+  // The log of recent approval events that lets a new event stream skip its catch-up read;
+  // until it is up (or while the store cannot vouch for its pub/sub) streams read instead.
+  void services.approvals.events.listen().catch(() => undefined);
   provider.use(tokenRateLimit(services));
   provider.use(recordSessions(services));
 

@@ -196,7 +196,7 @@ describe('ApprovalEngine', () => {
     const { engine, begin, advance } = setup();
     const { approval, qr } = await begin();
     const seen: unknown[] = [];
-    const unsubscribe = await engine.subscribe(approval.id, (status) => seen.push(status));
+    const unsubscribe = await engine.events.subscribe(approval.id, (status) => seen.push(status));
     await engine.claimHandle(qr!.handle, 'd1');
     await engine.decideByHandle(qr!.handle, decision('d1'));
     await new Promise((resolve) => setImmediate(resolve));
@@ -213,7 +213,7 @@ describe('ApprovalEngine', () => {
     const { engine, begin, store } = setup();
     const { approval, qr } = await begin();
     const seen: unknown[] = [];
-    const unsubscribe = await engine.subscribe(approval.id, (status) => seen.push(status));
+    const unsubscribe = await engine.events.subscribe(approval.id, (status) => seen.push(status));
     const pending = await engine.lookupHandle(qr!.handle);
     const decided = await engine.decideByHandle(qr!.handle, decision('d1'), pending);
     expect(decided).toMatchObject({ state: 'approved', deviceId: 'd1', handleUsed: true, accountId: 'account-of-d1' });

@@ -2,6 +2,7 @@ import type { Logger } from '../logging/logger.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
+import { ApprovalEvents } from './approval-events.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
 import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
 import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
@@ -27,11 +28,11 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
  *
  * Where and how an approval is stored: approval-storage.ts.
  */
-const channel = (id: string) => `approval-events:${id}`;
-
 export class ApprovalEngine {
   /** Told of every audited event (metrics hang here). */
   onEvent: ApprovalEventListener = () => {};
+  /** Status changes, live and recent (approval-events.ts). */
+  readonly events: ApprovalEvents;
   readonly #typedCodes: TypedCodes;
 
   constructor(
@@ -42,6 +43,7 @@ export class ApprovalEngine {
     private readonly networksDiffer: NetworkRule = () => false,
   ) {
     this.#typedCodes = new TypedCodes(store, now);
+    this.events = new ApprovalEvents(store, now, timings.clockSkewMs);
   }
 
   async get(id: string): Promise<Approval | undefined> {
@@ -121,7 +123,7 @@ export class ApprovalEngine {
     // The old handle stopped working with the patch (the approval accepts one hash); its code goes too.
     if (current.typedCodeHash) await this.#typedCodes.remove(current.typedCodeHash);
     const approval = fromFields(patched);
-    if (current.state !== 'waiting') await this.#publish(approval);
+    if (current.state !== 'waiting') await this.events.publish(approval);
     return { approval, qr: fresh.qr };
   }
 
@@ -239,17 +241,6 @@ export class ApprovalEngine {
     return publicStatus(approval, this.now());
   }
 
-  /** Live status changes for one approval (from any instance sharing the store). */
-  async subscribe(id: string, listener: (status: PublicStatus) => void): Promise<() => Promise<void>> {
-    return this.store.subscribe(channel(id), (message) => {
-      try {
-        listener(JSON.parse(message) as PublicStatus);
-      } catch {
-        // A malformed message on the channel is not ours to act on.
-      }
-    });
-  }
-
   async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {
     if (approval.deviceId) {
       if (approval.deviceId !== deviceId) throw approvalErrors.claimedElsewhere();
@@ -274,7 +265,7 @@ export class ApprovalEngine {
     }
     const claimed = fromFields(patched);
     this.#audit('approval.scanned', claimed, { deviceIp, numberMatching: numberRequired });
-    await this.#publish(claimed);
+    await this.events.publish(claimed);
     return claimed;
   }
 
@@ -284,14 +275,9 @@ export class ApprovalEngine {
       deviceIp: decision.ip,
       ...(wrongNumber ? { reason: 'number_mismatch' } : {}),
     });
-    await this.#publish(decided);
+    await this.events.publish(decided);
     if (wrongNumber) throw approvalErrors.wrongNumber();
     return decided;
-  }
-
-  /** Publishes the public status itself, so listeners need not read the store again. */
-  async #publish(approval: Approval): Promise<void> {
-    await this.store.publish(channel(approval.id), JSON.stringify(publicStatus(approval, this.now())));
   }
 
   #audit(event: string, approval: Approval, extra: Record<string, unknown> = {}): void {

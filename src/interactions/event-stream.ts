@@ -21,7 +21,7 @@ export function eventStream(services: Services) {
     // meanwhile is held until the current state has gone out first.
     let latest: PublicStatus | undefined;
     let deliver = (status: PublicStatus) => void (latest = status);
-    const unsubscribe = await services.approvals.subscribe(uid, (status) => deliver(status));
+    const unsubscribe = await services.approvals.events.subscribe(uid, (status) => deliver(status));
     let approval;
     try {
       approval = await services.approvals.forInteraction(uid);
@@ -108,7 +108,7 @@ export function longPoll(services: Services) {
       };
       const timer = setTimeout(() => void finish(), LONG_POLL_MS);
       ctx.req.on('close', () => void finish());
-      void services.approvals.subscribe(approval.id, () => void finish()).then((u) => {
+      void services.approvals.events.subscribe(approval.id, () => void finish()).then((u) => {
         unsubscribe = u;
       });
     });
