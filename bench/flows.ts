@@ -75,9 +75,10 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
   const page = await request(target.browserBase, browser, 'GET', interaction);
   const qrUrl = attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link');
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
-  const stream = await EventStream.open(`${target.browserBase}${interaction}/events`, browser);
+  // As the page's script does: the stream sends what changed after the page was rendered.
+  const since = attribute(page.text, /data-events-since="(\d+)"/, 'events since');
+  const stream = await EventStream.open(`${target.browserBase}${interaction}/events?since=${since}`, browser);
   try {
-    await stream.next(); // waiting
     const qrPath = new URL(qrUrl).pathname;
     const phonePage = await request(target.phoneBase, target.phone, 'GET', qrPath);
     const phoneCsrf = attribute(phonePage.text, /name="csrf" value="([^"]+)"/, 'phone csrf');

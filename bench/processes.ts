@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
+import { CLOCK_MARGIN_MS } from '../src/approvals/recent-events.js';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
@@ -48,6 +49,8 @@ export interface Server {
   port: number;
   child: ChildProcess;
   output: () => string;
+  /** performance.now() when the server answered its first request. */
+  readyAt: number;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startNode(script: string, port: number, configFile: string
     port,
     child,
     output: () => output,
+    readyAt: performance.now(),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -114,4 +118,13 @@ export async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ').pop()) : Number.NaN;
+}
+
+/**
+ * Waits until a qrid started at `readyAt` is in its steady state: a new event stream skips its
+ * catch-up read only once the instance's pub/sub has been up for CLOCK_MARGIN_MS (src/approvals/recent-events.ts).
+ */
+export async function untilSteady(server: Pick<Server, 'readyAt'>): Promise<void> {
+  const left = server.readyAt + CLOCK_MARGIN_MS + 500 - performance.now();
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
 }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { baselineFlow, drive, type FlowTarget, fromPostStart, loadJwks, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, metric, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
+import { enrollPhone, metric, type Server, startNode, startRedis, type StoreChoice, untilSteady, writeConfig } from './processes.js';
 
 /**
  * `npm run bench`: qrid's QR login measured in one run beside oidc-provider's own floor, on this
@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   // 2. qrid, memory store.
   const memPort = await freePort();
   const memory = await startNode(MAIN, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
-  const memoryRun = await throughput('qrid (memory)', qrFlow, await target(memory, await enrollPhone(memory)));
+  const memoryTarget = await target(memory, await enrollPhone(memory));
+  await untilSteady(memory);
+  const memoryRun = await throughput('qrid (memory)', qrFlow, memoryTarget);
   await memory.stop();
 
   // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
   const a = await startNode(MAIN, aPort, config);
   const phone = await enrollPhone(a);
   const redisTarget = await target(a, phone);
+  await untilSteady(a);
   const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget);
 
   const b = await startNode(MAIN, await freePort(), config);

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 
 import { loadJwks, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, startNode, startRedis, writeConfig } from './processes.js';
+import { enrollPhone, startNode, startRedis, untilSteady, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/trace.js`: every Redis command one complete QR login causes, in order, by
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   try {
     const phone = await enrollPhone(server);
     const target = { browserBase: server.base, phoneBase: server.base, issuer, phone, jwks: await loadJwks(server.base) };
+    await untilSteady(server);
     await qrFlow(target); // warm: first-time reads (keys, clients) are not part of a steady-state flow
     const monitor = new Redis(redis.url);
     const lines: string[] = [];

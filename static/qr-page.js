@@ -68,6 +68,7 @@
       paused = false;
     }
     if (view.decideBy) decideBy = view.decideBy;
+    showMatch(view);
     if (view.state === state) render();
     else setState(view.state);
   }
@@ -118,7 +119,7 @@
 
   // Event stream, with long-poll when EventSource is missing or keeps failing.
   let failures = 0;
-  function onStatus(data) {
+  function showMatch(data) {
     const match = $('match');
     if (data.state === 'scanned' && data.number) {
       $('match-number').textContent = String(data.number);
@@ -126,13 +127,17 @@
     } else if (data.state !== 'scanned') {
       match.hidden = true;
     }
+  }
+  function onStatus(data) {
+    showMatch(data);
     if (data.handleExpiresAt && data.state === 'waiting') handleExpiresAt = data.handleExpiresAt;
     if (data.decideBy) decideBy = data.decideBy;
     setState(data.state);
   }
   function connect() {
     if (!('EventSource' in window)) return longPoll();
-    const source = new EventSource(`/interaction/${uid}/events`);
+    // `since`: the stream sends what changed after this page was rendered (the page shows the rest).
+    const source = new EventSource(`/interaction/${uid}/events?since=${encodeURIComponent(root.dataset.eventsSince || '')}`);
     source.onopen = () => {
       failures = 0;
     };

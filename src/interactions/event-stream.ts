@@ -10,26 +10,36 @@ const LONG_POLL_MS = 25_000;
 const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired']);
 
 /**
- * GET /interaction/:uid/events — Server-Sent Events with the approval's state. The first event
- * is the current state, so a page that reconnects (to any instance) catches up at once.
+ * GET /interaction/:uid/events[?since=<ms>] — Server-Sent Events with the approval's state.
  * Events carry the state and timings only: no name, email or other personal data.
+ *
+ * The first event catches the page up. `since` is when the page read the state it shows (its
+ * `data-events-since`): if this instance's log of recent events can vouch for everything since
+ * then, the stream sends the latest change from it, or nothing when there was none, without
+ * reading the store (one command fewer per login). Without `since`, for an old page, or when
+ * the log cannot vouch (just started, pub/sub connection lost), the first event is the current
+ * state read from the store, so a page that reconnects (to any instance) catches up at once.
  */
 export function eventStream(services: Services) {
   return async function streamEvents(ctx: Context): Promise<void> {
     const uid = requireInteractionCookie(services, ctx);
-    // Subscribed before the one read, so no change can fall between them; anything published
-    // meanwhile is held until the current state has gone out first.
+    const since = sinceParam(ctx.query.since);
+    // Subscribed before catching up, so no change can fall between the two; anything published
+    // meanwhile is held until the catch-up has gone out first.
     let latest: PublicStatus | undefined;
     let deliver = (status: PublicStatus) => void (latest = status);
     const unsubscribe = await services.approvals.events.subscribe(uid, (status) => deliver(status));
-    let approval;
-    try {
-      approval = await services.approvals.forInteraction(uid);
-    } catch (error) {
-      await unsubscribe().catch(() => undefined);
-      throw error;
+    let first: PublicStatus | undefined;
+    const caught = since === undefined ? ({ known: false } as const) : services.approvals.events.changesSince(uid, since);
+    if (caught.known) first = caught.status;
+    else {
+      try {
+        first = services.approvals.status(await services.approvals.forInteraction(uid));
+      } catch (error) {
+        await unsubscribe().catch(() => undefined);
+        throw error;
+      }
     }
-    const first = services.approvals.status(approval);
 
     // Written straight to the socket's response: nothing of Koa's context stays referenced
     // while a page waits (per-stream memory, see docs/benchmarks.md). Headers set earlier by
@@ -60,8 +70,9 @@ export function eventStream(services: Services) {
       res.end();
     };
     write('retry: 2000\n\n');
-    send(first);
-    if (!approval || FINAL.has(first.state)) return end();
+    if (first) send(first);
+    // A missing approval reads as expired, which is final.
+    if (first && FINAL.has(first.state)) return end();
 
     deliver = (status) => {
       send(status);
@@ -75,11 +86,17 @@ export function eventStream(services: Services) {
       },
     });
     res.on('close', end);
-    if (latest && latest.state !== first.state) deliver(latest);
+    if (latest && latest.state !== first?.state) deliver(latest);
     setImmediate(() => {
       if (!ended) retireHttpParser(req, res);
     });
   };
+}
+
+/** A page's `since` (ms since the epoch); anything else means "read the store". */
+function sinceParam(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;
+  return Number(value);
 }
 
 /**

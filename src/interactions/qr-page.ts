@@ -24,6 +24,8 @@ export function qrPage(services: Services) {
 
     await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
     const withTypedCode = wantsTypedCode(ctx);
+    // Taken before the approval is read: the page's event stream catches up from here (event-stream.ts).
+    const eventsSince = Date.now();
     const { approval, qr } = await services.approvals.start(
       {
         uid: details.uid,
@@ -50,6 +52,7 @@ export function qrPage(services: Services) {
       phoneUrl: `${services.config.issuer}/phone`,
       typedCodeUrl: `/interaction/${details.uid}?typed_code=1`,
       serverNow: Date.now(),
+      eventsSince,
       signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
     });
   };
@@ -71,6 +74,9 @@ export async function qrView(services: Services, approval: Approval, qr: IssuedQ
   return {
     state: status.state,
     decideBy: status.decideBy ?? 0,
+    // The number to pick on the phone, once scanned from another network: the page shows it
+    // itself, since its event stream sends only what changed after the page was rendered.
+    number: status.number,
     handleExpiresAt: qr?.handleExpiresAt ?? status.handleExpiresAt ?? 0,
     qrUrl: url,
     qrSvg: url ? await qrSvg(url) : undefined,

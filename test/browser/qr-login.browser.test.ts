@@ -41,9 +41,16 @@ describe('QR sign-in in Chromium', () => {
     await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('Signed in as Alice Example');
 
     // The desktop goes to the app and is sent to qrid's QR page.
+    const streams: string[] = [];
+    desktop.on('request', (request) => void (request.url().includes('/events') && streams.push(request.url())));
     await desktop.goto(`${qrid.issuer}/demo`);
     await desktop.getByRole('button', { name: 'Sign in with qrid' }).click();
     await desktop.waitForSelector('#qr-link svg');
+    // Its event stream asks only for what changed after the page was rendered.
+    const since = await desktop.locator('#qr-page').getAttribute('data-events-since');
+    expect(since).toMatch(/^\d{13}$/);
+    await expect.poll(() => streams).toHaveLength(1);
+    expect(new URL(streams[0] as string).searchParams.get('since')).toBe(since);
     expect(await desktop.locator('#status').textContent()).toContain('Scan this code');
     const shots = process.env.QRID_SCREENSHOTS;
     if (shots) await desktop.screenshot({ path: `${shots}/desktop-qr.png` });

@@ -91,6 +91,9 @@ describe('security: guessing, relayed QR codes, prefetching', () => {
     expect((await victimPhone.postJson(`${path}/scan`, { 'X-CSRF-Token': csrf })).status).toBe(200);
     const status = JSON.parse((await attacker.get(`/interaction/${relayed.uid}/status`, { Accept: 'application/json' })).text) as { number: number };
     expect(choices).toContain(status.number);
+    // A page opened again after the scan shows the number itself: its stream sends only later changes.
+    const reloaded = await attacker.get(`/interaction/${relayed.uid}`);
+    expect(/<p id="match" class="match">On your phone, pick <strong id="match-number">(\d+)</.exec(reloaded.text)?.[1]).toBe(String(status.number));
     // The victim cannot see the attacker's screen: any wrong pick denies the login.
     const wrong = choices.find((n) => n !== status.number) as number;
     const denied = await victimPhone.postForm(path, { csrf, decision: 'approve', number: String(wrong) });

@@ -16,7 +16,8 @@ export interface QridInChromium {
 export function withQridInChromium(): QridInChromium {
   const fixture = {} as QridInChromium;
   beforeAll(async () => {
-    fixture.qrid = await startQrid({ development: true });
+    // One instance, no other clock: event streams catch up from the instance's log from the start.
+    fixture.qrid = await startQrid({ development: true, store: { clock_skew_ms: 0 } });
     fixture.browser = await launchChromium();
   });
   afterAll(async () => {
