@@ -12,31 +12,14 @@
  * - when Redis is down, calls fail within about `commandTimeoutMs` instead of hanging, and the
  *   client reconnects by itself when Redis returns.
  */
-import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { Cluster } from 'ioredis';
 
-import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
+import { connect, type Connection, type RedisStoreOptions, withDeadline } from './redis-connection.js';
+import { RedisPubSub } from './redis-pubsub.js';
+import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
-export type RedisNode = { host: string; port: number };
+export type { RedisNode, RedisStoreOptions } from './redis-connection.js';
 
-export interface RedisStoreOptions {
-  /**
-   * redis:// or rediss:// URL (default redis://127.0.0.1:6379). With `sentinels` or `cluster`
-   * only its credentials, TLS and database number are used.
-   */
-  url?: string;
-  /** Prepended to every key and channel, e.g. 'qrid:'. */
-  keyPrefix: string;
-  sentinels?: { name: string; nodes: readonly RedisNode[]; password?: string };
-  cluster?: { nodes: readonly RedisNode[] };
-  connectTimeoutMs?: number;
-  /** Longest a call may wait for Redis before it rejects (default 2000). */
-  commandTimeoutMs?: number;
-  /** Connection errors and exceptions thrown by subscribers; the client keeps retrying regardless. */
-  onError?: (error: unknown) => void;
-}
-
-type Connection = Redis | Cluster;
-type Listener = (message: string) => void;
 
 // Records are one string key each: the JSON of their fields. A read is one GET, a write one
 // SET (with PX and NX as needed), a take one GETDEL; only conditional patches need a script.
@@ -79,66 +62,13 @@ function parseRecord(raw: unknown): Fields | undefined {
   return typeof raw === 'string' ? (JSON.parse(raw) as Fields) : undefined;
 }
 
-/** Pub/sub channels are matched by one pattern, so glob characters in the prefix are escaped. */
-function patternFor(prefix: string): string {
-  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-}
-
-function urlOptions(url: string | undefined): RedisOptions {
-  if (!url) return {};
-  const { username, password, protocol, pathname } = new URL(url);
-  const db = Number(pathname.slice(1));
-  const options: RedisOptions = {};
-  if (username) options.username = decodeURIComponent(username);
-  if (password) options.password = decodeURIComponent(password);
-  if (protocol === 'rediss:') options.tls = {};
-  if (Number.isInteger(db) && db > 0) options.db = db;
-  return options;
-}
-
-function connect(options: RedisStoreOptions, commandTimeoutMs: number): Connection {
-  const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
-  const common: RedisOptions = {
-    connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: commandTimeoutMs,
-    // The offline queue stays on so calls made while the first connection opens wait for it;
-    // this fails queued calls after two lost reconnect attempts instead of holding them.
-    maxRetriesPerRequest: 1,
-    retryStrategy: backoff,
-  };
-  if (options.cluster) {
-    const { db: _db, ...credentials } = urlOptions(options.url); // Cluster has only database 0
-    return new Cluster([...options.cluster.nodes], {
-      redisOptions: { ...common, ...credentials },
-      clusterRetryStrategy: backoff,
-    });
-  }
-  if (options.sentinels) {
-    return new Redis({
-      ...common,
-      ...urlOptions(options.url),
-      sentinels: [...options.sentinels.nodes],
-      name: options.sentinels.name,
-      ...(options.sentinels.password ? { sentinelPassword: options.sentinels.password } : {}),
-    });
-  }
-  return new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
-}
-
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly #redis: Connection;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onError: (error: unknown) => void;
-  /** Local listeners by full channel name; Redis knows only this instance's one pattern. */
-  readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #prefixListeners = new Set<{ prefix: string; listener: (channel: string, message: string) => void }>();
-  #subscriber: Connection | undefined;
-  #patternReady: Promise<unknown> | undefined;
-  /** When Redis last confirmed the pattern subscription on a connection that has not dropped since. */
-  #deliveringSince: number | undefined;
-  #confirmedOnce = false;
+  readonly #pubsub: RedisPubSub;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -149,29 +79,15 @@ export class RedisStore implements Store {
     // Unlistened, each failed reconnect would be dumped on stderr (or thrown, on some paths).
     this.#redis.on('error', (error: unknown) => this.#onError(error));
     for (const [name, lua] of Object.entries(SCRIPTS)) this.#redis.defineCommand(name, { numberOfKeys: 1, lua });
+    this.#pubsub = new RedisPubSub(this.#redis, this.#prefix, {
+      timeoutMs: this.#timeoutMs,
+      checkMs: options.pubsubCheckMs ?? 15_000,
+      onError: this.#onError,
+    });
   }
 
-  /**
-   * ioredis's commandTimeout does not cover Cluster's own queue (calls wait there until the
-   * cluster is ready), so every call is also raced against a deadline here.
-   */
-  async #run<T>(call: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    // The error is made only when the deadline passes: capturing a stack trace for every
-    // command was 3–4 % of a loaded server's CPU.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs + 500);
-    });
-    try {
-      return await Promise.race([call, deadline]);
-    } catch (error) {
-      // A reply error (WRONGTYPE, a script error) is the caller's problem; anything else means
-      // Redis could not be reached, which callers answer with 503 rather than 500.
-      if (error instanceof ReplyError) throw error;
-      throw new StoreUnavailableError(`Redis is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+  #run<T>(call: Promise<T>): Promise<T> {
+    return withDeadline(call, this.#timeoutMs);
   }
 
   #script(name: ScriptName, key: string, args: readonly string[]): Promise<unknown> {
@@ -312,109 +228,21 @@ export class RedisStore implements Store {
     await this.#run(this.#redis.publish(this.#prefix + channel, message));
   }
 
-  /**
-   * One connection and one pattern subscription (`<prefix>*`) carry every subscription of this
-   * instance: a waiting page costs a map entry here, not a SUBSCRIBE and UNSUBSCRIBE in Redis.
-   * Every instance sees every event of its prefix and routes it in process.
-   */
-  #subscribed(): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error('store is closed'));
-    if (!this.#subscriber) {
-      // No ready check: ioredis sends INFO once connected, and if the queued PSUBSCRIBE already
-      // put the connection in subscriber mode, that INFO fails and takes the subscription with it.
-      const subscriber =
-        this.#redis instanceof Cluster
-          ? this.#redis.duplicate(undefined, { enableReadyCheck: false })
-          : this.#redis.duplicate({ enableReadyCheck: false });
-      subscriber.on('error', (error: unknown) => this.#onError(error));
-      subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
-        // One failing listener must not starve the others, nor break the connection's reader.
-        for (const listener of this.#listeners.get(channel) ?? []) {
-          try {
-            listener(message);
-          } catch (error) {
-            this.#onError(error);
-          }
-        }
-        if (this.#prefixListeners.size === 0) return;
-        const own = channel.slice(this.#prefix.length);
-        for (const { prefix, listener } of this.#prefixListeners) {
-          if (!own.startsWith(prefix)) continue;
-          try {
-            listener(own, message);
-          } catch (error) {
-            this.#onError(error);
-          }
-        }
-      });
-      // Messages published while the connection is down are lost for good: from the drop until
-      // Redis confirms the pattern again, this store cannot vouch for having seen everything.
-      subscriber.on('close', () => (this.#deliveringSince = undefined));
-      // ioredis resubscribes by itself after a reconnect but says nothing when Redis confirms;
-      // a PSUBSCRIBE of our own (the same pattern, so no double delivery) is answered after it.
-      subscriber.on('ready', () => {
-        if (this.#confirmedOnce && this.#deliveringSince === undefined) void this.#confirm(subscriber).catch(() => undefined);
-      });
-      this.#subscriber = subscriber;
-    }
-    if (!this.#patternReady) {
-      const ready = this.#confirm(this.#subscriber);
-      // A failed PSUBSCRIBE is retried by the next subscriber (ioredis resubscribes by itself
-      // after a reconnect once it has succeeded).
-      ready.catch(() => this.#patternReady === ready && (this.#patternReady = undefined));
-      this.#patternReady = ready;
-    }
-    return this.#patternReady;
+  subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe> {
+    return this.#pubsub.subscribe(channel, listener);
   }
 
-  async #confirm(subscriber: Connection): Promise<void> {
-    await this.#run(subscriber.psubscribe(patternFor(this.#prefix)));
-    this.#confirmedOnce = true;
-    // Cluster routes pub/sub through connections of its own whose drops it does not report
-    // here, so a Cluster store never vouches for gap-free delivery.
-    if (subscriber.status === 'ready' && !(subscriber instanceof Cluster) && !this.#closed) this.#deliveringSince ??= Date.now();
-  }
-
-  async subscribe(channel: string, listener: Listener): Promise<Unsubscribe> {
-    const name = this.#prefix + channel;
-    // A wrapper per call, so one function subscribed twice is called twice, as in memory.
-    const own: Listener = (message) => listener(message);
-    const forget = () => {
-      const set = this.#listeners.get(name);
-      set?.delete(own);
-      if (set?.size === 0) this.#listeners.delete(name);
-    };
-    let set = this.#listeners.get(name);
-    if (!set) this.#listeners.set(name, (set = new Set()));
-    set.add(own);
-    try {
-      await this.#subscribed();
-    } catch (error) {
-      forget();
-      throw error;
-    }
-    return async () => forget();
-  }
-
-  async subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
-    const entry = { prefix, listener };
-    this.#prefixListeners.add(entry);
-    try {
-      await this.#subscribed();
-    } catch (error) {
-      this.#prefixListeners.delete(entry);
-      throw error;
-    }
-    return async () => void this.#prefixListeners.delete(entry);
+  subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
+    return this.#pubsub.subscribePrefix(prefix, listener);
   }
 
   deliveringSince(): number | undefined {
-    return this.#deliveringSince;
+    return this.#pubsub.deliveringSince();
   }
 
   /** Channels with a listener in this instance (for tests and metrics). */
   listenedChannels(): number {
-    return this.#listeners.size;
+    return this.#pubsub.listenedChannels();
   }
 
   async ping(): Promise<void> {
@@ -428,12 +256,8 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listeners.clear();
-    this.#prefixListeners.clear();
-    this.#deliveringSince = undefined;
-    const connections = this.#subscriber ? [this.#redis, this.#subscriber] : [this.#redis];
     // If Redis cannot take the QUIT, drop the socket: a closed store must stop reconnecting.
-    await Promise.all(connections.map((c) => this.#run(c.quit()).catch(() => c.disconnect())));
+    await Promise.all([this.#pubsub.close(), this.#run(this.#redis.quit()).catch(() => this.#redis.disconnect())]);
   }
 }
 

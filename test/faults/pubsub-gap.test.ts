@@ -78,4 +78,19 @@ describe('event stream catch-up across a pub/sub gap', () => {
     expect(got).toEqual(['probe:x after']);
     await unsubscribe();
   });
+
+  it('stops vouching for a pub/sub connection that stops answering, and vouches again once it answers', async () => {
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'ping:', pubsubCheckMs: 100, commandTimeoutMs: 300 });
+    try {
+      await store.subscribe('x', () => undefined);
+      expect(store.deliveringSince()).toBeTypeOf('number');
+      // Redis stops answering without closing anything, as a dead network path would.
+      const pausedAt = Date.now();
+      await raw.client('PAUSE', '2000', 'ALL');
+      await waitFor('the unanswered PING noticed', async () => (store.deliveringSince() === undefined ? true : undefined), 1_900);
+      await waitFor('vouching again', async () => ((store.deliveringSince() ?? 0) > pausedAt + 1_000 ? true : undefined), 10_000);
+    } finally {
+      await store.close();
+    }
+  });
 });
