@@ -27,7 +27,7 @@ export function eventStream(services: Services) {
     // Subscribed before catching up, so no change can fall between the two; anything published
     // meanwhile is held until the catch-up has gone out first.
     let latest: PublicStatus | undefined;
-    let deliver = (status: PublicStatus) => void (latest = status);
+    let deliver: (status: PublicStatus) => void = (status) => void (latest = status);
     const unsubscribe = await services.approvals.events.subscribe(uid, (status) => deliver(status));
     let first: PublicStatus | undefined;
     const caught = since === undefined ? ({ known: false } as const) : services.approvals.events.changesSince(uid, since);
@@ -53,37 +53,39 @@ export function eventStream(services: Services) {
     // (see docs/benchmarks.md): the headers browsers apply only to documents are dropped.
     for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
     // `Connection: close`: the connection ends with the stream (EventSource never reuses it),
-    // which lets it give up its HTTP parser while it waits (retire-http-parser.ts).
+    // which lets it give up its HTTP parser while it waits (retire-http-parser.ts). The body
+    // then simply runs until the close, so it is sent without chunked framing: each event is
+    // one plain write, and the end writes nothing.
     res.setHeader('Connection', 'close');
+    res.removeHeader('Transfer-Encoding');
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     let ended = false;
-    const write = (chunk: string) => {
-      if (!ended) res.write(chunk);
-    };
-    const send = (data: unknown, event?: string) => write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
     let unregister: (() => void) | undefined;
-    const end = () => {
+    const end = (last?: string) => {
       if (ended) return;
       ended = true;
       unregister?.();
       void unsubscribe().catch(() => undefined);
-      res.end();
+      res.end(last);
     };
-    write('retry: 2000\n\n');
-    if (first) send(first);
+    const write = (chunk: string) => {
+      if (!ended) res.write(chunk);
+    };
+    // A final state ends the stream in the same write that carries it.
+    const sendStatus = (prefix: string, status: PublicStatus) => {
+      const chunk = `${prefix}${eventText(status)}`;
+      if (FINAL.has(status.state)) end(chunk);
+      else write(chunk);
+    };
     // A missing approval reads as expired, which is final.
-    if (first && FINAL.has(first.state)) return end();
+    if (first) sendStatus(RETRY, first);
+    else write(RETRY);
+    if (ended) return;
 
-    deliver = (status) => {
-      send(status);
-      if (FINAL.has(status.state)) end();
-    };
+    deliver = (status) => sendStatus('', status);
     unregister = services.streams.add({
       ping: () => write(': keep-alive\n\n'),
-      close: () => {
-        send({ reason: 'shutdown' }, 'reconnect');
-        end();
-      },
+      close: () => end(eventText({ reason: 'shutdown' }, 'reconnect')),
     });
     res.on('close', end);
     if (latest && latest.state !== first?.state) deliver(latest);
@@ -91,6 +93,12 @@ export function eventStream(services: Services) {
       if (!ended) retireHttpParser(req, res);
     });
   };
+}
+
+const RETRY = 'retry: 2000\n\n';
+
+function eventText(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 }
 
 /** A page's `since` (ms since the epoch); anything else means "read the store". */

@@ -127,6 +127,9 @@ describe('the waiting page’s event stream', () => {
     await answerQr(phone, waiting.qrUrl);
     await listener.closed;
     expect(listener.text()).toContain('"state":"approved"');
+    // The body runs until the close, without chunked framing, and ends with the final event.
+    expect(listener.text().toLowerCase()).not.toContain('transfer-encoding');
+    expect(listener.text()).toMatch(/\r\n\r\nretry: 2000\n\n(data: .*\n\n)*data: \{"state":"approved"[^\n]*\n\n$/);
   });
 
   it('tells a stream without a pending approval that it has expired and ends it', async () => {
