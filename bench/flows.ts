@@ -17,6 +17,8 @@ export interface FlowTarget {
   issuer: string;
   phone: Jar;
   jwks: ReturnType<typeof createLocalJWKSet>;
+  /** Called after each step of a flow with its name (bench/step-cost.ts measures between them). */
+  mark?: (step: string) => Promise<void>;
 }
 
 export async function loadJwks(base: string): Promise<ReturnType<typeof createLocalJWKSet>> {
@@ -71,16 +73,20 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const start = await request(target.browserBase, browser, 'GET', authorizePath(challenge, state));
+  await target.mark?.('authorize');
   const interaction = new URL(start.location as string, target.browserBase).pathname;
   const page = await request(target.browserBase, browser, 'GET', interaction);
+  await target.mark?.('QR page');
   const qrUrl = attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link');
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
   // As the page's script does: the stream sends what changed after the page was rendered.
   const since = attribute(page.text, /data-events-since="(\d+)"/, 'events since');
   const stream = await EventStream.open(`${target.browserBase}${interaction}/events?since=${since}`, browser);
   try {
+    await target.mark?.('stream open');
     const qrPath = new URL(qrUrl).pathname;
     const phonePage = await request(target.phoneBase, target.phone, 'GET', qrPath);
+    await target.mark?.('phone GET');
     const phoneCsrf = attribute(phonePage.text, /name="csrf" value="([^"]+)"/, 'phone csrf');
     const approvedEvent = (async () => {
       for (;;) {
@@ -96,9 +102,13 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
     if (decided.status !== 200) throw new Error(`approval answered ${decided.status}`);
     const eventAt = await approvedEvent;
     fromPostStart.push(eventAt - postedAt);
+    await target.mark?.('approval POST + event');
     const completed = await request(target.browserBase, browser, 'POST', `${interaction}/complete`, { form: { csrf } });
+    await target.mark?.('completion');
     const resumed = await request(target.browserBase, browser, 'GET', new URL(completed.location as string, target.browserBase).pathname);
+    await target.mark?.('resume');
     await redeem(target, resumed.location as string, verifier, state);
+    await target.mark?.('token');
     return eventAt - approvedAt;
   } finally {
     stream.close();
@@ -111,9 +121,13 @@ export async function baselineFlow(target: FlowTarget): Promise<number> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const start = await request(target.browserBase, browser, 'GET', authorizePath(challenge, state));
+  await target.mark?.('authorize');
   const interaction = await request(target.browserBase, browser, 'GET', new URL(start.location as string, target.browserBase).pathname);
+  await target.mark?.('instant sign-in');
   const resumed = await request(target.browserBase, browser, 'GET', new URL(interaction.location as string, target.browserBase).pathname);
+  await target.mark?.('resume');
   await redeem(target, resumed.location as string, verifier, state);
+  await target.mark?.('token');
   return 0;
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,7 +14,7 @@ import { attribute, Jar, request } from './http-client.js';
 const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
 
 /** Waits until `probe` says yes. */
-const until = (what: string, probe: () => Promise<boolean>) => waitFor(what, async () => ((await probe()) ? true : undefined), 20_000);
+const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 20_000) => waitFor(what, async () => ((await probe()) ? true : undefined), timeoutMs);
 
 /** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
 export type StoreChoice = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
@@ -54,8 +54,10 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = [], args: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script), ...args], {
+/** `wrapper`: a command the server runs under (valgrind, for bench/instructions.ts); it starts slower. */
+export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = [], args: string[] = [], wrapper: string[] = []): Promise<Server> {
+  const argv = [...nodeArgs, join(projectRoot, script), ...args];
+  const child = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv, {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,7 +68,7 @@ export async function startNode(script: string, port: number, configFile: string
   await until(`${script} on ${port}`, async () => {
     if (child.exitCode !== null) throw new Error(output);
     return (await fetch(`${base}/.well-known/openid-configuration`)).ok;
-  });
+  }, wrapper.length > 0 ? 300_000 : 20_000);
   return {
     base,
     port,
@@ -127,4 +129,21 @@ export async function metric(base: string, name: string): Promise<number> {
 export async function untilSteady(server: Pick<Server, 'readyAt'>): Promise<void> {
   const left = server.readyAt + CLOCK_MARGIN_MS + 500 - performance.now();
   if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+}
+
+/**
+ * The server process's time on a CPU so far, in µs: every thread's, from
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds, unlike /proc/<pid>/stat's 10 ms ticks).
+ */
+export function cpuMicros(server: Pick<Server, 'child'>): number {
+  const pid = server.child.pid as number;
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total / 1000;
 }

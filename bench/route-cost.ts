@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { get } from 'node:http';
+
+import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
+import { attribute, EventStream, Jar, request } from './http-client.js';
+import { freePort } from './loopback.js';
+import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+
+/**
+ * `node dist/bench/route-cost.js [route]`: server CPU per request of qrid's requests that can
+ * be repeated on their own, under the bench's load (8 concurrent clients, 4 s each, memory
+ * store), beside a request that does nothing (`/healthz`: the HTTP stack and qrid's
+ * middleware) and the same on a new connection each time (as an event stream opens one).
+ * `route` runs only that line (e.g. under `--cpu-prof` by setting PROFILE_DIR).
+ */
+const only = process.argv[2];
+const port = await freePort();
+const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+const server = await startNode('dist/src/main.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), profile);
+const phone = await enrollPhone(server);
+await untilSteady(server);
+
+async function hammer(name: string, op: (client: number) => Promise<void>): Promise<void> {
+  if (only && only !== name) return;
+  const run = async (ms: number) => {
+    const deadline = performance.now() + ms;
+    let count = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, client) => {
+        while (performance.now() < deadline) {
+          await op(client);
+          count += 1;
+        }
+      }),
+    );
+    return count;
+  };
+  await run(1000);
+  const before = cpuMicros(server);
+  const count = await run(4000);
+  process.stdout.write(`${name.padEnd(30)} ${String(Math.round(count / 4)).padStart(6)} requests/s  ${String(Math.round((cpuMicros(server) - before) / count)).padStart(5)} µs of server CPU each\n`);
+}
+
+// Eight waiting logins, one per client: each client reloads its own page, reopens its own stream, rescans its own QR.
+const logins = await Promise.all(
+  Array.from({ length: 8 }, async (_, i) => {
+    const jar = new Jar();
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const query = new URLSearchParams({ client_id: BENCH_CLIENT, response_type: 'code', scope: 'openid', redirect_uri: BENCH_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: `route-cost-${i}` });
+    const start = await request(server.base, jar, 'GET', `/auth?${query}`);
+    const interaction = new URL(start.location as string, server.base).pathname;
+    const page = await request(server.base, jar, 'GET', interaction);
+    return { jar, interaction, qrPath: new URL(attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link')).pathname };
+  }),
+);
+const login = (client: number) => logins[client] as (typeof logins)[number];
+
+await hammer('/healthz', async () => void (await request(server.base, new Jar(), 'GET', '/healthz')));
+await hammer('/healthz, a new connection each', () => new Promise<void>((resolve, reject) => void get(`${server.base}/healthz`, { agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject)));
+await hammer('QR page (reloaded)', async (client) => void (await request(server.base, login(client).jar, 'GET', login(client).interaction)));
+await hammer('event stream, opened and closed', async (client) => {
+  const stream = await EventStream.open(`${server.base}${login(client).interaction}/events`, login(client).jar);
+  await stream.next();
+  stream.close();
+});
+await hammer("phone's GET /q/<handle>", async (client) => void (await request(server.base, phone, 'GET', login(client).qrPath)));
+await server.stop();
