@@ -17,7 +17,7 @@ export interface FlowTarget {
   issuer: string;
   phone: Jar;
   jwks: ReturnType<typeof createLocalJWKSet>;
-  /** Called after each step of a flow with its name (bench/step-cost.ts measures between them). */
+  /** Called after each step of a flow with its name (bench/instructions.ts --steps cuts flows short there). */
   mark?: (step: string) => Promise<void>;
 }
 
