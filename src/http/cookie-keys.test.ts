@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
 import { CookieKeys } from './cookie-keys.js';
@@ -10,6 +12,13 @@ describe('CookieKeys', () => {
     expect(rotated.index('qrid_session=abc', oldSig)).toBe(1);
     expect(rotated.index('qrid_session=abc', rotated.sign('qrid_session=abc'))).toBe(0);
     expect(rotated.sign('qrid_session=abc')).not.toBe(oldSig);
+  });
+
+  it('signs as HMAC-SHA256 in base64url, so cookies signed before an upgrade stay valid', () => {
+    const key = 'k-0123456789abcdef0123456789abcdef';
+    expect(new CookieKeys([key]).sign('_interaction=abc')).toBe(createHmac('sha256', key).update('_interaction=abc').digest('base64url'));
+    const bytes = Buffer.from('00ff10ee20dd30cc40bb50aa60997088', 'hex');
+    expect(new CookieKeys([bytes]).sign('x')).toBe(createHmac('sha256', bytes).update('x').digest('base64url'));
   });
 
   it('refuses other data, tampered or truncated signatures and unknown keys', () => {

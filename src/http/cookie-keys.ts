@@ -1,22 +1,24 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+
+import { hmacSha256 } from '../security/hmac-sha256.js';
 
 /**
  * Cookie signing keys for Koa and oidc-provider (both accept a Keygrip-like object). Keygrip
  * compares signatures through tsscmp, which HMACs both sides under a fresh random key on every
- * comparison: that was over 5% of qrid's CPU in the QR-login benchmark. Here the keys are
- * KeyObjects made once, signatures are HMAC-SHA256 (base64url), and comparison is
- * crypto.timingSafeEqual. Newest key signs; every key verifies (rotation).
+ * comparison: that was over 5% of qrid's CPU in the QR-login benchmark. Here each key's HMAC
+ * pads are made once (security/hmac-sha256.ts), signatures are HMAC-SHA256 (base64url), and
+ * comparison is crypto.timingSafeEqual. Newest key signs; every key verifies (rotation).
  */
 export class CookieKeys {
-  readonly #keys: KeyObject[];
+  readonly #macs: ((data: string) => string)[];
 
   constructor(keys: ReadonlyArray<string | Buffer>) {
     if (!keys.length) throw new TypeError('at least one cookie key is required');
-    this.#keys = keys.map((key) => createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key));
+    this.#macs = keys.map((key) => hmacSha256(typeof key === 'string' ? Buffer.from(key, 'utf8') : key));
   }
 
   sign(data: string): string {
-    return mac(this.#keys[0] as KeyObject, data);
+    return (this.#macs[0] as (data: string) => string)(data);
   }
 
   verify(data: string, digest: string): boolean {
@@ -25,14 +27,10 @@ export class CookieKeys {
 
   index(data: string, digest: string): number {
     const given = Buffer.from(String(digest));
-    for (let i = 0; i < this.#keys.length; i += 1) {
-      const expected = Buffer.from(mac(this.#keys[i] as KeyObject, data));
+    for (let i = 0; i < this.#macs.length; i += 1) {
+      const expected = Buffer.from((this.#macs[i] as (data: string) => string)(data));
       if (expected.length === given.length && timingSafeEqual(expected, given)) return i;
     }
     return -1;
   }
-}
-
-function mac(key: KeyObject, data: string): string {
-  return createHmac('sha256', key).update(data).digest('base64url');
 }
