@@ -1,8 +1,25 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomFillSync, randomInt } from 'node:crypto';
+
+/**
+ * Random bytes are drawn from the CSPRNG a pool at a time, as node's randomUUID and
+ * oidc-provider's ids are: one randomBytes call per token cost more than the rest of making a
+ * QR handle. Bytes handed out are zeroed in the pool, so none is ever given twice.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let used = 0;
 
 /** A fresh unguessable value: 128 bits by default, base64url (22 characters). */
 export function randomToken(bytes = 16): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > POOL_BYTES) return randomFillSync(Buffer.alloc(bytes)).toString('base64url');
+  if (used + bytes > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+    used = 0;
+  }
+  const token = pool.toString('base64url', used, used + bytes);
+  pool.fill(0, used, used + bytes);
+  used += bytes;
+  return token;
 }
 
 /**
