@@ -25,7 +25,8 @@ export const CONTENT_SECURITY_POLICY = [
 export const DOCUMENT_ONLY_HEADERS = ['Content-Security-Policy', 'X-Frame-Options', 'Permissions-Policy', 'Cross-Origin-Opener-Policy', 'Referrer-Policy'] as const;
 
 export function securityHeaders(options: { https: boolean }) {
-  return async function setSecurityHeaders(ctx: Context, next: Next): Promise<void> {
+  // Not async: it only sets headers before passing on (one promise fewer per request).
+  return function setSecurityHeaders(ctx: Context, next: Next): Promise<void> {
     ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -35,6 +36,6 @@ export function securityHeaders(options: { https: boolean }) {
     ctx.set('Permissions-Policy', 'camera=(self), microphone=(), geolocation=()');
     if (options.https) ctx.set('Strict-Transport-Security', 'max-age=31536000');
     if (!ctx.path.startsWith('/static/')) ctx.set('Cache-Control', 'no-store');
-    await next();
+    return next();
   };
 }

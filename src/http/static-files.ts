@@ -24,11 +24,13 @@ export function staticFiles(dir: string, extra: Record<string, string> = {}, pre
   for (const [path, file] of Object.entries(extra)) {
     files.set(path, { body: readFileSync(file), type: TYPES[extname(file)] ?? 'application/octet-stream' });
   }
-  return async function serveStatic(ctx: Context, next: Next): Promise<void> {
+  // Not async: every other request passes straight on (one promise fewer each).
+  return function serveStatic(ctx: Context, next: Next): Promise<void> | undefined {
     const file = (ctx.method === 'GET' || ctx.method === 'HEAD') && files.get(ctx.path);
     if (!file) return next();
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.type = file.type;
     ctx.body = file.body;
+    return undefined;
   };
 }
