@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
@@ -54,9 +54,9 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `wrapper`: a command the server runs under (valgrind, for bench/instructions.ts); it starts slower. */
+/** `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). `wrapper`: a command the server runs under (valgrind, for bench/instructions.ts); it starts slower. */
 export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = [], args: string[] = [], wrapper: string[] = []): Promise<Server> {
-  const argv = [...nodeArgs, join(projectRoot, script), ...args];
+  const argv = [...nodeArgs, isAbsolute(script) ? script : join(projectRoot, script), ...args];
   const child = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv, {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

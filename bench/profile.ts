@@ -1,22 +1,26 @@
-import { drive, loadJwks, qrFlow } from './flows.js';
+import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
+import { Jar } from './http-client.js';
 import { freePort } from './loopback.js';
 import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
 
 /**
- * `node dist/bench/profile.js [memory|redis-url]`: runs the QR flow against one qrid started
- * with --cpu-prof and prints where its CPU time went (self time per function).
+ * `node dist/bench/profile.js [memory|redis-url] [--baseline]`: runs the QR flow against one
+ * qrid started with --cpu-prof (with --baseline: the floor's flow against
+ * bench/baseline-server.ts) and prints where its CPU time went (self time per function).
+ * NO_PROFILE=1 runs it without the profiler, for flows/s and server CPU per flow alone.
  */
 const port = await freePort();
 const base = `http://localhost:${port}`;
-const arg = process.argv[2] ?? 'memory';
+const baseline = process.argv.includes('--baseline');
+const arg = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'memory';
 const dir = process.env.PROFILE_DIR ?? '/tmp/qrid-profile';
 const store = arg === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'redis', url: arg, prefix: `profile-${port}:` } as const);
 const profiling = !process.env.NO_PROFILE;
-const server = await startNode('dist/src/main.js', port, writeConfig(base, store), profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
-const phone = await enrollPhone(server);
-await untilSteady(server); // as the bench measures: streams catch up from the log of recent events
+const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, store), profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+const phone = baseline ? new Jar() : await enrollPhone(server);
+if (!baseline) await untilSteady(server); // as the bench measures: streams catch up from the log of recent events
 const cpuBefore = cpuMicros(server);
-const run = await drive(qrFlow, { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) }, 8, Number(process.env.SECONDS ?? 8));
+const run = await drive(baseline ? baselineFlow : qrFlow, { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) }, 8, Number(process.env.SECONDS ?? 8));
 process.stdout.write(
   `${run.flows} flows in ${run.seconds.toFixed(1)} s = ${(run.flows / run.seconds).toFixed(1)}/s (errors ${run.errors}), ${Math.round((cpuMicros(server) - cpuBefore) / run.flows)} µs of server CPU per flow\n`,
 );

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { baselineFlow, drive, type FlowTarget, loadJwks, qrFlow } from './flows.js';
+import { Jar } from './http-client.js';
+import { freePort } from './loopback.js';
+import { cpuMicros, enrollPhone, type Server, startNode, untilSteady, writeConfig } from './processes.js';
+
+/**
+ * `node dist/bench/paired.js <other checkout> [--baseline] [--rounds 5] [--seconds 6]`: the
+ * server CPU per flow of another build (A: a checkout whose `dist/` is built, e.g. a
+ * `git worktree` of an earlier commit) and of this one (B), both loaded at once by this process,
+ * memory store, and B ÷ A for each round. On a shared VM the CPU time one flow costs moves by
+ * ±15 % from one run to the next (steal, frequency, the neighbours); two servers measured in
+ * the same seconds see the same machine, so their ratio stays within about ±1.5 % a round
+ * (an A/A run gave a mean of 0.998). The absolute figures are higher than `npm run bench`'s:
+ * three busy processes share two cores. `--baseline` compares the floor's server instead.
+ */
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { baseline: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' } },
+});
+const other = positionals[0];
+if (!other) {
+  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--rounds N] [--seconds S]\n');
+  process.exit(2);
+}
+const script = values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js';
+const flow = values.baseline ? baselineFlow : qrFlow;
+const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
+
+async function up(scriptPath: string): Promise<{ server: Server; target: FlowTarget }> {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const server = await startNode(scriptPath, port, writeConfig(base, { kind: 'memory' }));
+  const phone = values.baseline ? new Jar() : await enrollPhone(server);
+  if (!values.baseline) await untilSteady(server);
+  return { server, target: { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) } };
+}
+
+const a = await up(resolve(other, script));
+const b = await up(script);
+try {
+  await Promise.all([drive(flow, a.target, CONCURRENCY, 2), drive(flow, b.target, CONCURRENCY, 2)]); // warm-up
+  const rounds: { a: number; b: number }[] = [];
+  for (let round = 1; round <= Number(values.rounds); round += 1) {
+    const before = { a: cpuMicros(a.server), b: cpuMicros(b.server) };
+    const [runA, runB] = await Promise.all([drive(flow, a.target, CONCURRENCY, Number(values.seconds)), drive(flow, b.target, CONCURRENCY, Number(values.seconds))]);
+    if (runA.errors || runB.errors) throw new Error(`flows failed: ${runA.firstError ?? runB.firstError}`);
+    const perFlow = { a: (cpuMicros(a.server) - before.a) / runA.flows, b: (cpuMicros(b.server) - before.b) / runB.flows };
+    rounds.push(perFlow);
+    process.stdout.write(`round ${round}: A ${Math.round(perFlow.a)} µs/flow (${runA.flows} flows), B ${Math.round(perFlow.b)} µs/flow (${runB.flows} flows), B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`);
+  }
+  const mean = (pick: (r: { a: number; b: number }) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+  process.stdout.write(`mean: A ${Math.round(mean((r) => r.a))} µs/flow, B ${Math.round(mean((r) => r.b))} µs/flow, B/A ${(mean((r) => r.b) / mean((r) => r.a)).toFixed(3)}\n`);
+} finally {
+  await Promise.all([a.server.stop(), b.server.stop()]);
+}
