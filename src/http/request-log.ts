@@ -6,6 +6,8 @@ import type { Logger } from '../logging/logger.js';
 import { type Metrics, routeGroup } from '../observability/metrics.js';
 
 const SECRET_SEGMENTS = /^\/(q|enroll|setup)\/[^/]+/;
+/** A caller's request id is kept only if it is this plain (it goes into logs and a header). */
+const REQUEST_ID = /^[\w-]{8,64}$/;
 
 /** One structured line per request. Paths that carry a one-time secret are logged without it. */
 export function redactPath(path: string): string {
@@ -14,8 +16,8 @@ export function redactPath(path: string): string {
 
 export function requestLog(logger: Logger, metrics?: Metrics) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
-    const incoming = ctx.get('X-Request-Id');
-    const requestId = /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    const incoming = ctx.req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();

@@ -64,13 +64,17 @@ export class MemoryStore implements Store {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
   }
 
-  async getRecord(key: string): Promise<Fields | undefined> {
+  #copy(key: string): Fields | undefined {
     const entry = this.#hash(key);
     return entry ? { ...entry.value } : undefined;
   }
 
+  async getRecord(key: string): Promise<Fields | undefined> {
+    return this.#copy(key);
+  }
+
   async getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]> {
-    return Promise.all(keys.map((key) => this.getRecord(key)));
+    return keys.map((key) => this.#copy(key));
   }
 
   getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
