@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+
+import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
+import { Jar } from './http-client.js';
+import { Inspector } from './inspector.js';
+import { freePort } from './loopback.js';
+import { enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+
+/**
+ * `node dist/bench/allocations.js [--baseline] [--seconds 6] [--top 30]`: bytes the server's JS
+ * allocates per flow, by function and by package (V8's sampling heap profiler, counting objects
+ * the young and old generation collectors have freed too), memory store, 8 concurrent flows.
+ * A flow's GC cost (scavenges on the main thread, concurrent marking in V8's workers) follows
+ * what it allocates, which a CPU profile spreads thinly over everything that allocates.
+ */
+const { values } = parseArgs({
+  options: { baseline: { type: 'boolean', default: false }, seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '30' } },
+});
+const port = await freePort();
+const base = `http://localhost:${port}`;
+const server = await startNode(values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
+try {
+  const inspector = await Inspector.attach(server.output);
+  const phone = values.baseline ? new Jar() : await enrollPhone(server);
+  if (!values.baseline) await untilSteady(server);
+  const target = { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) };
+  const flow = values.baseline ? baselineFlow : qrFlow;
+  await drive(flow, target, 8, 3); // warm-up: JIT and lazily built state are not a flow's cost
+  await inspector.call('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const run = await drive(flow, target, 8, Number(values.seconds));
+  const { profile } = (await inspector.call('HeapProfiler.stopSampling')) as { profile: { head: SampleNode } };
+  inspector.close();
+  if (run.errors) throw new Error(`flows failed: ${run.firstError}`);
+
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  const visit = (node: SampleNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const own = node.selfSize;
+    if (own > 0) {
+      total += own;
+      const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + own);
+      const pkg = url.includes('node_modules/')
+        ? (url.split('node_modules/')[1] ?? '').split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/')
+        : url.includes('/dist/')
+          ? 'qrid'
+          : url.startsWith('node:')
+            ? 'node'
+            : url || `(${functionName})`;
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + own);
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(profile.head);
+  const perFlow = (bytes: number) => `${(bytes / run.flows / 1024).toFixed(1).padStart(7)} KB`;
+  const top = (map: Map<string, number>, n: number) =>
+    [...map].sort((x, y) => y[1] - x[1]).slice(0, n).map(([k, v]) => `${perFlow(v)}  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+  process.stdout.write(
+    `${values.baseline ? 'baseline' : 'qrid'}: ${run.flows} flows, ${perFlow(total)} allocated per flow\n\nby package:\n${top(byPackage, 15)}\n\nby function (self):\n${top(byFunction, Number(values.top))}\n`,
+  );
+} finally {
+  await server.stop();
+}
+
+interface SampleNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SampleNode[];
+}
