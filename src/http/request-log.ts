@@ -19,7 +19,7 @@ export function requestLog(logger: Logger, metrics?: Metrics) {
     const incoming = ctx.req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
+    ctx.res.setHeader('X-Request-Id', requestId); // a plain id (checked above); Koa's ctx.set() would allocate per call
     const started = performance.now();
     try {
       await next();
