@@ -8,12 +8,16 @@ import { RelyingParty } from '../support/relying-party.js';
 import { cookieHeader, type EventReader, openEvents } from '../support/sse.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
-/** A memory store that counts reads of approval records (every read of them comes through getRecord). */
+/** A memory store that counts reads of approval records (every read of them comes through getRecord or getRecords). */
 class CountingStore extends MemoryStore {
   approvalReads = 0;
   override getRecord(key: string): Promise<Fields | undefined> {
     if (key.startsWith('approval:')) this.approvalReads += 1;
     return super.getRecord(key);
+  }
+  override getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]> {
+    if (keys.some((key) => key.startsWith('approval:'))) this.approvalReads += 1;
+    return super.getRecords(keys);
   }
 }
 
