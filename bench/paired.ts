@@ -7,10 +7,11 @@ import { freePort } from './loopback.js';
 import { cpuMicros, enrollPhone, type Server, startNode, untilSteady, writeConfig } from './processes.js';
 
 /**
- * `node dist/bench/paired.js <other checkout> [--baseline] [--rounds 5] [--seconds 6]`: the
- * server CPU per flow of another build (A: a checkout whose `dist/` is built, e.g. a
+ * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6]`:
+ * the server CPU per flow of another build (A: a checkout whose `dist/` is built, e.g. a
  * `git worktree` of an earlier commit) and of this one (B), both loaded at once by this process,
- * memory store, and B ÷ A for each round. On a shared VM the CPU time one flow costs moves by
+ * memory store (or both on the Redis at `--redis`, each under its own key prefix), and B ÷ A
+ * for each round. On a shared VM the CPU time one flow costs moves by
  * ±15 % from one run to the next (steal, frequency, the neighbours); two servers measured in
  * the same seconds see the same machine, so their ratio stays within about ±1.5 % a round
  * (an A/A run gave a mean of 0.998). The absolute figures are higher than `npm run bench`'s:
@@ -18,11 +19,11 @@ import { cpuMicros, enrollPhone, type Server, startNode, untilSteady, writeConfi
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { baseline: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' } },
+  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' } },
 });
 const other = positionals[0];
 if (!other) {
-  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--rounds N] [--seconds S]\n');
+  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S]\n');
   process.exit(2);
 }
 const script = values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js';
@@ -32,7 +33,8 @@ const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 async function up(scriptPath: string): Promise<{ server: Server; target: FlowTarget }> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  const server = await startNode(scriptPath, port, writeConfig(base, { kind: 'memory' }));
+  const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
+  const server = await startNode(scriptPath, port, writeConfig(base, store));
   const phone = values.baseline ? new Jar() : await enrollPhone(server);
   if (!values.baseline) await untilSteady(server);
   return { server, target: { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) } };

@@ -1,10 +1,9 @@
 /**
- * Connections to Redis (standalone, Sentinel or Cluster, from the store options) and the one
- * rule every call follows: it answers within the command timeout or fails as "unavailable".
+ * Connections to Redis (standalone, Sentinel or Cluster, from the store options). The rule that
+ * every call answers within the command timeout is kept by the store's Deadlines (deadlines.ts),
+ * not by ioredis's `commandTimeout`, which sets a timer per command.
  */
-import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis';
-
-import { StoreUnavailableError } from './store.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export type RedisNode = { host: string; port: number };
 
@@ -47,11 +46,10 @@ function urlOptions(url: string | undefined): RedisOptions {
   return options;
 }
 
-export function connect(options: RedisStoreOptions, commandTimeoutMs: number): Connection {
+export function connect(options: RedisStoreOptions): Connection {
   const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
   const common: RedisOptions = {
     connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: commandTimeoutMs,
     // The offline queue stays on so calls made while the first connection opens wait for it;
     // this fails queued calls after two lost reconnect attempts instead of holding them.
     maxRetriesPerRequest: 1,
@@ -75,27 +73,4 @@ export function connect(options: RedisStoreOptions, commandTimeoutMs: number): C
     });
   }
   return new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
-}
-
-/**
- * ioredis's commandTimeout does not cover Cluster's own queue (calls wait there until the
- * cluster is ready), so every call is also raced against a deadline here. A reply error
- * (WRONGTYPE, a script error) is the caller's problem; anything else means Redis could not be
- * reached, which callers answer with 503 rather than 500.
- */
-export async function withDeadline<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  // The error is made only when the deadline passes: capturing a stack trace for every
-  // command was 3–4 % of a loaded server's CPU.
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
-  });
-  try {
-    return await Promise.race([call, deadline]);
-  } catch (error) {
-    if (error instanceof ReplyError) throw error;
-    throw new StoreUnavailableError(`Redis is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
 }

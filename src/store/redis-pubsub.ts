@@ -1,13 +1,15 @@
 import { Cluster, type Redis } from 'ioredis';
 
-import { type Connection, withDeadline } from './redis-connection.js';
+import type { Deadlines } from './deadlines.js';
+import type { Connection } from './redis-connection.js';
 import type { Unsubscribe } from './store.js';
 
 type Listener = (message: string) => void;
 type PrefixListener = (channel: string, message: string) => void;
 
 export interface RedisPubSubOptions {
-  timeoutMs: number;
+  /** The store's: every call answers within the command timeout. */
+  deadlines: Deadlines;
   /** How often the subscriber connection is PINGed (see RedisStoreOptions.pubsubCheckMs). */
   checkMs: number;
   onError: (error: unknown) => void;
@@ -95,7 +97,7 @@ export class RedisPubSub {
     this.#deliveringSince = undefined;
     clearInterval(this.#check);
     const subscriber = this.#subscriber;
-    if (subscriber) await withDeadline(subscriber.quit(), this.options.timeoutMs).catch(() => subscriber.disconnect());
+    if (subscriber) await this.options.deadlines.run(subscriber.quit()).catch(() => subscriber.disconnect());
   }
 
   #subscribed(): Promise<unknown> {
@@ -157,7 +159,7 @@ export class RedisPubSub {
   }
 
   async #confirm(subscriber: Connection): Promise<void> {
-    await withDeadline(subscriber.psubscribe(patternFor(this.prefix)), this.options.timeoutMs);
+    await this.options.deadlines.run(subscriber.psubscribe(patternFor(this.prefix)));
     this.#confirmedOnce = true;
     // Cluster routes pub/sub through connections of its own whose drops it does not report
     // here, so a Cluster store never vouches for gap-free delivery.
@@ -176,7 +178,7 @@ export class RedisPubSub {
       return;
     }
     try {
-      await withDeadline(subscriber.ping(), this.options.timeoutMs);
+      await this.options.deadlines.run(subscriber.ping());
     } catch {
       if (this.#closed) return;
       this.#deliveringSince = undefined;

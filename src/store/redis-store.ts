@@ -14,7 +14,8 @@
  */
 import { Cluster } from 'ioredis';
 
-import { connect, type Connection, type RedisStoreOptions, withDeadline } from './redis-connection.js';
+import { Deadlines } from './deadlines.js';
+import { connect, type Connection, type RedisStoreOptions } from './redis-connection.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
 
@@ -66,28 +67,28 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly #redis: Connection;
   readonly #prefix: string;
-  readonly #timeoutMs: number;
+  readonly #deadlines: Deadlines;
   readonly #onError: (error: unknown) => void;
   readonly #pubsub: RedisPubSub;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix;
-    this.#timeoutMs = options.commandTimeoutMs ?? 2_000;
+    this.#deadlines = new Deadlines(options.commandTimeoutMs ?? 2_000);
     this.#onError = options.onError ?? (() => {});
-    this.#redis = connect(options, this.#timeoutMs);
+    this.#redis = connect(options);
     // Unlistened, each failed reconnect would be dumped on stderr (or thrown, on some paths).
     this.#redis.on('error', (error: unknown) => this.#onError(error));
     for (const [name, lua] of Object.entries(SCRIPTS)) this.#redis.defineCommand(name, { numberOfKeys: 1, lua });
     this.#pubsub = new RedisPubSub(this.#redis, this.#prefix, {
-      timeoutMs: this.#timeoutMs,
+      deadlines: this.#deadlines,
       checkMs: options.pubsubCheckMs ?? 15_000,
       onError: this.#onError,
     });
   }
 
   #run<T>(call: Promise<T>): Promise<T> {
-    return withDeadline(call, this.#timeoutMs);
+    return this.#deadlines.run(call);
   }
 
   #script(name: ScriptName, key: string, args: readonly string[]): Promise<unknown> {
