@@ -94,7 +94,12 @@ export function toFields(a: Approval): Fields {
     acr: a.acr,
     decidedAt: String(a.decidedAt),
   };
-  return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== '' && value !== '0'));
+  const stored: Fields = {};
+  for (const name in all) {
+    const value = all[name] as string;
+    if (value !== '' && value !== '0') stored[name] = value;
+  }
+  return stored;
 }
 
 export function fromFields(f: Fields): Approval {
