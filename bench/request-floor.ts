@@ -1,0 +1,59 @@
+import { get } from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { baselineFlow, drive, type FlowTarget, loadJwks } from './flows.js';
+import { Jar, request } from './http-client.js';
+import { freePort } from './loopback.js';
+import { cpuMicros, type Server, startNode, writeConfig } from './processes.js';
+
+/**
+ * `node dist/bench/request-floor.js [--requests 3] [--rounds 6] [--seconds 6]`: what the
+ * number of requests alone costs. Two baseline servers (bench/baseline-server.ts) are loaded
+ * at once, as in bench/paired.ts: A runs the floor's flow, B the same flow plus `--requests`
+ * requests that do nothing on the browser's keep-alive connection and one more on a new
+ * connection, which is what a QR login adds in number (its event stream on a connection of its
+ * own, the phone's GET and POST, the completion). Prints B ÷ A per round: the share of the
+ * floor's flow a QR login would cost if everything it does in those requests were free.
+ */
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '3' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '6' } },
+});
+const extra = Number(values.requests);
+
+async function up(): Promise<{ server: Server; target: FlowTarget }> {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(base, { kind: 'memory' }));
+  return { server, target: { browserBase: base, phoneBase: base, issuer: base, phone: new Jar(), jwks: await loadJwks(base) } };
+}
+
+const onNewConnection = (base: string) =>
+  new Promise<void>((resolve, reject) => void get(`${base}/bench/nothing`, { agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject));
+
+async function withNothingRequests(target: FlowTarget): Promise<number> {
+  const browser = new Jar();
+  for (let i = 0; i < extra; i += 1) await request(target.browserBase, browser, 'GET', '/bench/nothing');
+  await onNewConnection(target.browserBase);
+  return baselineFlow(target);
+}
+
+const a = await up();
+const b = await up();
+try {
+  await Promise.all([drive(baselineFlow, a.target, 4, 2), drive(withNothingRequests, b.target, 4, 2)]); // warm-up
+  const ratios: number[] = [];
+  for (let round = 1; round <= Number(values.rounds); round += 1) {
+    const before = { a: cpuMicros(a.server), b: cpuMicros(b.server) };
+    const [runA, runB] = await Promise.all([drive(baselineFlow, a.target, 4, Number(values.seconds)), drive(withNothingRequests, b.target, 4, Number(values.seconds))]);
+    if (runA.errors || runB.errors) throw new Error(`flows failed: ${runA.firstError ?? runB.firstError}`);
+    const perFlow = { a: (cpuMicros(a.server) - before.a) / runA.flows, b: (cpuMicros(b.server) - before.b) / runB.flows };
+    ratios.push(perFlow.b / perFlow.a);
+    process.stdout.write(
+      `round ${round}: floor ${Math.round(perFlow.a)} µs/flow, with ${extra} + 1 requests that do nothing ${Math.round(perFlow.b)} µs/flow, B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`,
+    );
+  }
+  const mean = ratios.reduce((sum, r) => sum + r, 0) / ratios.length;
+  process.stdout.write(`mean B/A ${mean.toFixed(3)}: with nothing else to do, a flow of that many requests reaches at most ${(1 / mean).toFixed(2)} of the floor's flows per second\n`);
+} finally {
+  await Promise.all([a.server.stop(), b.server.stop()]);
+}
