@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+
+import { perFlow, threadCpu } from './thread-cpu.js';
+
+describe('threadCpu', () => {
+  it("reads this process's main thread and sees it spend CPU", () => {
+    const before = threadCpu(process.pid);
+    const until = performance.now() + 50;
+    let spin = 0;
+    while (performance.now() < until) spin += 1;
+    const after = threadCpu(process.pid);
+    expect(spin).toBeGreaterThan(0);
+    // 50 ms of spinning: at least most of it on a CPU (schedstat has nanosecond resolution)
+    expect((after.byKind.get('main thread') ?? 0) - (before.byKind.get('main thread') ?? 0)).toBeGreaterThan(25_000);
+    expect(after.userMicros + after.systemMicros).toBeGreaterThan(0);
+  });
+});
+
+describe('perFlow', () => {
+  it('divides what happened between two readings by the flows, kind by kind', () => {
+    const before = { byKind: new Map([['main thread', 1_000], ['V8 workers', 100]]), userMicros: 10_000, systemMicros: 0 };
+    const after = { byKind: new Map([['main thread', 5_000], ['V8 workers', 500], ['libuv workers', 40]]), userMicros: 30_000, systemMicros: 10_000 };
+    const each = perFlow(before, after, 4);
+    expect(Object.fromEntries(each.byKind)).toEqual({ 'main thread': 1_000, 'V8 workers': 100, 'libuv workers': 10 });
+    expect(each.userMicros).toBe(5_000);
+    expect(each.systemMicros).toBe(2_500);
+  });
+});
