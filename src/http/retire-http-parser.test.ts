@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -88,6 +89,22 @@ describe('retireHttpParser', () => {
 
     res.end();
     await client.closed;
+  });
+
+  it("keeps the socket's listener table a fast-mode object, with one data listener: its own", async () => {
+    // V8's own answer to whether an object is a hash table; the flag only enables the syntax.
+    setFlagsFromString('--allow-natives-syntax');
+    const hasFastProperties = new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean;
+    harness = await start();
+    const client = await openStream(harness);
+    const socket = (harness.streams[0] as ServerResponse).socket as Socket & { _events: object };
+    try {
+      expect(socket.listenerCount('data')).toBe(1);
+      expect(hasFastProperties(socket._events)).toBe(true);
+    } finally {
+      client.socket.destroy(); // a retired connection is off the server's list: closeAllConnections() cannot end it
+      await client.closed;
+    }
   });
 
   it('closes the connection when the client sends anything after the request, and answers no second request', async () => {

@@ -58,7 +58,11 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
 
   // The server's data listener would hand bytes to the closed parser, which ignores them;
   // closing the connection is the answer to a client that talks over an event stream.
-  socket.removeAllListeners('data');
+  // Ours goes on before the server's come off: removing an event's only listener deletes the
+  // event from the socket's listener table, which turns that table (node keeps it a fast-mode
+  // object) into a hash table of about 800 bytes, held for the stream's whole life.
+  const serverListeners = socket.listeners('data') as ((...args: unknown[]) => void)[];
   socket.on('data', () => socket.destroy());
+  for (const listener of serverListeners) socket.removeListener('data', listener);
   return true;
 }
