@@ -9,8 +9,9 @@ import { enrollPhone, startNode, untilSteady, writeConfig } from './processes.js
 import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 /**
- * `node dist/bench/where-time-goes.js [--seconds 6] [--top 25]`: the floor's server and qrid's
- * (memory store, 8 concurrent flows, one after the other), each measured twice after a warm-up:
+ * `node dist/bench/where-time-goes.js [--redis <url>] [--seconds 6] [--top 25]`: the floor's
+ * server and qrid's (memory store, or both on the Redis at `--redis`, each under its own key
+ * prefix; 8 concurrent flows, one after the other), each measured twice after a warm-up:
  * first without a profiler, for CPU per flow by thread kind and by user space against the
  * kernel; then under V8's CPU profiler, started over the DevTools protocol for the load's
  * seconds only, for the main thread's time per flow by part of the stack, by package and by
@@ -18,7 +19,7 @@ import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
  * deeper stacks of qrid's flow), so read its columns against each other, and the unprofiled
  * figures for absolute CPU per flow.
  */
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '25' } } });
+const { values } = parseArgs({ options: { redis: { type: 'string' }, seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '25' } } });
 const seconds = Number(values.seconds);
 
 interface Measured {
@@ -30,7 +31,8 @@ interface Measured {
 async function measure(baseline: boolean): Promise<Measured> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
+  const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `where-${port}:` } as const) : ({ kind: 'memory' } as const);
+  const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, store), ['--inspect=127.0.0.1:0']);
   try {
     const inspector = await Inspector.attach(server.output);
     const phone = baseline ? new Jar() : await enrollPhone(server);
