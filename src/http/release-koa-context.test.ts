@@ -18,7 +18,6 @@ async function start(release: boolean) {
   const streams: ServerResponse[] = [];
   const app = new Koa();
   app.use(async (ctx) => {
-    ctx.state.padding = 'x'.repeat(1000);
     contexts.push(new WeakRef(ctx));
     ctx.respond = false;
     ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream' });
