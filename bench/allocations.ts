@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { type CallFrame, functionOf, packageOf } from './call-frames.js';
 import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
 import { Jar } from './http-client.js';
 import { Inspector } from './inspector.js';
@@ -36,19 +37,12 @@ try {
   const byPackage = new Map<string, number>();
   let total = 0;
   const visit = (node: SampleNode) => {
-    const { functionName, url, lineNumber } = node.callFrame;
     const own = node.selfSize;
     if (own > 0) {
       total += own;
-      const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
-      byFunction.set(key, (byFunction.get(key) ?? 0) + own);
-      const pkg = url.includes('node_modules/')
-        ? (url.split('node_modules/')[1] ?? '').split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/')
-        : url.includes('/dist/')
-          ? 'qrid'
-          : url.startsWith('node:')
-            ? 'node'
-            : url || `(${functionName})`;
+      const fn = functionOf(node.callFrame);
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + own);
+      const pkg = packageOf(node.callFrame);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + own);
     }
     for (const child of node.children) visit(child);
@@ -65,7 +59,7 @@ try {
 }
 
 interface SampleNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children: SampleNode[];
 }

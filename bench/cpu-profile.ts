@@ -1,3 +1,5 @@
+import { type CallFrame, functionOf, packageOf } from './call-frames.js';
+
 /**
  * Reads a V8 CPU profile (DevTools `Profiler.stop`, or a `--cpu-prof` file) as time per flow:
  * each sample stands for the profile's duration divided by its sample count (V8 samples the
@@ -6,7 +8,7 @@
  * belongs to.
  */
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: CallFrame }[];
   startTime: number;
   endTime: number;
   samples: number[];
@@ -21,17 +23,6 @@ export interface TimePerFlow {
 /** The socket writes' native functions: their time is mostly the kernel's loopback TCP path. */
 const SOCKET_WRITES = new Set(['writeUtf8String', 'writeLatin1String', 'writeBuffer', 'writev', 'writeAsciiString']);
 const KOA = new Set(['koa', 'koa-compose', '@koa/router', 'koa-mount', 'delegates', 'on-finished', 'cookies', 'keygrip', 'negotiator', 'accepts', 'type-is', 'statuses', 'http-errors', 'vary', 'content-disposition', 'encodeurl', 'escape-html', 'fresh', 'mime-types', 'only', 'depd', 'path-to-regexp', 'ee-first']);
-
-function packageOf(url: string, functionName: string): string {
-  if (url.includes('node_modules/')) {
-    const rest = url.split('node_modules/').pop() ?? '';
-    return rest.split('/').slice(0, rest.startsWith('@') ? 2 : 1).join('/');
-  }
-  if (url.includes('/dist/')) return 'qrid';
-  if (url.startsWith('node:')) return 'node';
-  if (url) return url;
-  return functionName.startsWith('(') ? functionName : `(${functionName || 'anonymous'})`;
-}
 
 function partOf(pkg: string, functionName: string): string {
   if (pkg === 'qrid' || pkg === 'oidc-provider' || pkg === 'node') return pkg === 'node' ? "node's own JavaScript (http, net, streams, events, crypto)" : pkg;
@@ -52,10 +43,10 @@ export function timePerFlow(profile: CpuProfile, flows: number): TimePerFlow {
   for (const id of profile.samples) {
     const frame = byId.get(id);
     if (!frame) continue;
-    const pkg = packageOf(frame.url, frame.functionName);
+    const pkg = packageOf(frame);
     add(result.byPart, partOf(pkg, frame.functionName));
     add(result.byPackage, pkg);
-    add(result.byFunction, `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${frame.lineNumber + 1}`);
+    add(result.byFunction, functionOf(frame));
   }
   return result;
 }

@@ -1,3 +1,4 @@
+import { type CpuProfile, timePerFlow } from './cpu-profile.js';
 import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
 import { Jar } from './http-client.js';
 import { freePort } from './loopback.js';
@@ -29,18 +30,8 @@ if (!profiling) process.exit(0);
 
 const { readdirSync, readFileSync } = await import('node:fs');
 const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop() as string;
-type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
-const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { nodes: Node[]; samples: number[] };
-const total = profile.samples.length;
-const byFunction = new Map<string, number>();
-const byPackage = new Map<string, number>();
-for (const node of profile.nodes) {
-  const { functionName, url, lineNumber } = node.callFrame;
-  const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber}`;
-  byFunction.set(key, (byFunction.get(key) ?? 0) + node.hitCount);
-  const pkg = url.includes('node_modules/') ? url.split('node_modules/')[1]?.split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/') ?? url : url.includes('/dist/') ? 'qrid' : url || `(${functionName})`;
-  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.hitCount);
-}
+const { byPackage, byFunction } = timePerFlow(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile, run.flows);
+const total = [...byPackage.values()].reduce((sum, v) => sum + v, 0);
 const top = (map: Map<string, number>, n: number) =>
   [...map].sort((x, y) => y[1] - x[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
 process.stdout.write(`\nby package:\n${top(byPackage, 15)}\n\nby function (self):\n${top(byFunction, 30)}\n`);
