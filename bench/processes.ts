@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -10,6 +10,7 @@ import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
 import { attribute, Jar, request } from './http-client.js';
+import { threadCpu } from './thread-cpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
 
@@ -131,19 +132,9 @@ export async function untilSteady(server: Pick<Server, 'readyAt'>): Promise<void
   if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
 }
 
-/**
- * The server process's time on a CPU so far, in µs: every thread's, from
- * /proc/<pid>/task/<tid>/schedstat (nanoseconds, unlike /proc/<pid>/stat's 10 ms ticks).
- */
+/** The server process's time on a CPU so far, in µs: every thread's (thread-cpu.ts). */
 export function cpuMicros(server: Pick<Server, 'child'>): number {
-  const pid = server.child.pid as number;
   let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended between the listing and the read
-    }
-  }
-  return total / 1000;
+  for (const micros of threadCpu(server.child.pid as number).byKind.values()) total += micros;
+  return total;
 }
