@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 
 import { type CallFrame, functionOf, packageOf } from './call-frames.js';
-import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
-import { Jar } from './http-client.js';
+import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+import { flowTarget, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/allocations.js [--baseline] [--seconds 6] [--top 30]`: bytes the server's JS
@@ -22,9 +21,7 @@ const base = `http://localhost:${port}`;
 const server = await startNode(values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
 try {
   const inspector = await Inspector.attach(server.output);
-  const phone = values.baseline ? new Jar() : await enrollPhone(server);
-  if (!values.baseline) await untilSteady(server);
-  const target = { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) };
+  const target = await flowTarget(server, values.baseline);
   const flow = values.baseline ? baselineFlow : qrFlow;
   await drive(flow, target, 8, 3); // warm-up: JIT and lazily built state are not a flow's cost
   await inspector.call('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });

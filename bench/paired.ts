@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, loadJwks, qrFlow } from './flows.js';
-import { Jar } from './http-client.js';
+import { baselineFlow, drive, type FlowTarget, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, enrollPhone, type Server, startNode, untilSteady, writeConfig } from './processes.js';
+import { cpuMicros, flowTarget, type Server, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6]`:
@@ -35,9 +34,7 @@ async function up(scriptPath: string): Promise<{ server: Server; target: FlowTar
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
   const server = await startNode(scriptPath, port, writeConfig(base, store));
-  const phone = values.baseline ? new Jar() : await enrollPhone(server);
-  if (!values.baseline) await untilSteady(server);
-  return { server, target: { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) } };
+  return { server, target: await flowTarget(server, values.baseline) };
 }
 
 const a = await up(resolve(other, script));

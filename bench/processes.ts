@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 
 import { CLOCK_MARGIN_MS } from '../src/approvals/recent-events.js';
 import { projectRoot } from '../src/paths.js';
-import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
+import { BENCH_CLIENT, BENCH_REDIRECT, type FlowTarget, loadJwks } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
 import { attribute, Jar, request } from './http-client.js';
 import { threadCpu } from './thread-cpu.js';
@@ -95,6 +95,17 @@ export async function enrollPhone(server: Server): Promise<Jar> {
   const done = await request(server.base, phone, 'POST', path, { form: { csrf, username: 'bench', device_name: 'bench phone' } });
   if (done.status !== 303) throw new Error(`enrollment answered ${done.status}`);
   return phone;
+}
+
+/**
+ * What flows need of a started server, on its own address: for qrid (`floor` false) the
+ * bench's phone enrolled and the instance in its steady state (untilSteady), for the floor's
+ * server a bare cookie jar, since its sign-in needs no phone.
+ */
+export async function flowTarget(server: Server, floor: boolean): Promise<FlowTarget> {
+  const phone = floor ? new Jar() : await enrollPhone(server);
+  if (!floor) await untilSteady(server);
+  return { browserBase: server.base, phoneBase: server.base, issuer: server.base, phone, jwks: await loadJwks(server.base) };
 }
 
 /** A Redis of the bench's own, so its memory and command counters measure qrid alone. */

@@ -1,8 +1,7 @@
 import { type CpuProfile, timePerFlow } from './cpu-profile.js';
-import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
-import { Jar } from './http-client.js';
+import { baselineFlow, drive, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+import { cpuMicros, flowTarget, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/profile.js [memory|redis-url] [--baseline]`: runs the QR flow against one
@@ -18,10 +17,9 @@ const dir = process.env.PROFILE_DIR ?? '/tmp/qrid-profile';
 const store = arg === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'redis', url: arg, prefix: `profile-${port}:` } as const);
 const profiling = !process.env.NO_PROFILE;
 const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, store), profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
-const phone = baseline ? new Jar() : await enrollPhone(server);
-if (!baseline) await untilSteady(server); // as the bench measures: streams catch up from the log of recent events
+const target = await flowTarget(server, baseline); // qrid steady, as the bench measures: streams catch up from the log of recent events
 const cpuBefore = cpuMicros(server);
-const run = await drive(baseline ? baselineFlow : qrFlow, { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) }, 8, Number(process.env.SECONDS ?? 8));
+const run = await drive(baseline ? baselineFlow : qrFlow, target, 8, Number(process.env.SECONDS ?? 8));
 process.stdout.write(
   `${run.flows} flows in ${run.seconds.toFixed(1)} s = ${(run.flows / run.seconds).toFixed(1)}/s (errors ${run.errors}), ${Math.round((cpuMicros(server) - cpuBefore) / run.flows)} µs of server CPU per flow\n`,
 );

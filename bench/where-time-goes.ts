@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 
 import { type CpuProfile, timePerFlow } from './cpu-profile.js';
-import { baselineFlow, drive, loadJwks, qrFlow } from './flows.js';
-import { Jar } from './http-client.js';
+import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+import { flowTarget, startNode, writeConfig } from './processes.js';
 import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 /**
@@ -35,9 +34,7 @@ async function measure(baseline: boolean): Promise<Measured> {
   const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, store), ['--inspect=127.0.0.1:0']);
   try {
     const inspector = await Inspector.attach(server.output);
-    const phone = baseline ? new Jar() : await enrollPhone(server);
-    if (!baseline) await untilSteady(server);
-    const target = { browserBase: base, phoneBase: base, issuer: base, phone, jwks: await loadJwks(base) };
+    const target = await flowTarget(server, baseline);
     const flow = baseline ? baselineFlow : qrFlow;
     await drive(flow, target, 8, 3); // warm-up: JIT and lazily built state are not a flow's cost
     const pid = server.child.pid as number;
