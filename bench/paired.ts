@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, qrFlow } from './flows.js';
+import { baselineFlow, drive, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, flowTarget, type Server, startNode, writeConfig } from './processes.js';
+import { flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6]`:
@@ -29,12 +29,12 @@ const script = values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/mai
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 
-async function up(scriptPath: string): Promise<{ server: Server; target: FlowTarget }> {
+async function up(scriptPath: string): Promise<Loaded> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
   const server = await startNode(scriptPath, port, writeConfig(base, store));
-  return { server, target: await flowTarget(server, values.baseline) };
+  return { server, target: await flowTarget(server, values.baseline), flow };
 }
 
 const a = await up(resolve(other, script));
@@ -43,12 +43,9 @@ try {
   await Promise.all([drive(flow, a.target, CONCURRENCY, 2), drive(flow, b.target, CONCURRENCY, 2)]); // warm-up
   const rounds: { a: number; b: number }[] = [];
   for (let round = 1; round <= Number(values.rounds); round += 1) {
-    const before = { a: cpuMicros(a.server), b: cpuMicros(b.server) };
-    const [runA, runB] = await Promise.all([drive(flow, a.target, CONCURRENCY, Number(values.seconds)), drive(flow, b.target, CONCURRENCY, Number(values.seconds))]);
-    if (runA.errors || runB.errors) throw new Error(`flows failed: ${runA.firstError ?? runB.firstError}`);
-    const perFlow = { a: (cpuMicros(a.server) - before.a) / runA.flows, b: (cpuMicros(b.server) - before.b) / runB.flows };
+    const perFlow = await pairedRound(a, b, CONCURRENCY, Number(values.seconds));
     rounds.push(perFlow);
-    process.stdout.write(`round ${round}: A ${Math.round(perFlow.a)} µs/flow (${runA.flows} flows), B ${Math.round(perFlow.b)} µs/flow (${runB.flows} flows), B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`);
+    process.stdout.write(`round ${round}: A ${Math.round(perFlow.a)} µs/flow (${perFlow.flows.a} flows), B ${Math.round(perFlow.b)} µs/flow (${perFlow.flows.b} flows), B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`);
   }
   const mean = (pick: (r: { a: number; b: number }) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
   process.stdout.write(`mean: A ${Math.round(mean((r) => r.a))} µs/flow, B ${Math.round(mean((r) => r.b))} µs/flow, B/A ${(mean((r) => r.b) / mean((r) => r.a)).toFixed(3)}\n`);

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 
 import { CLOCK_MARGIN_MS } from '../src/approvals/recent-events.js';
 import { projectRoot } from '../src/paths.js';
-import { BENCH_CLIENT, BENCH_REDIRECT, type FlowTarget, loadJwks } from './flows.js';
+import { BENCH_CLIENT, BENCH_REDIRECT, drive, type FlowTarget, loadJwks } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
 import { attribute, Jar, request } from './http-client.js';
 import { threadCpu } from './thread-cpu.js';
@@ -106,6 +106,25 @@ export async function flowTarget(server: Server, floor: boolean): Promise<FlowTa
   const phone = floor ? new Jar() : await enrollPhone(server);
   if (!floor) await untilSteady(server);
   return { browserBase: server.base, phoneBase: server.base, issuer: server.base, phone, jwks: await loadJwks(server.base) };
+}
+
+/** A started server with what loads it. */
+export interface Loaded {
+  server: Server;
+  target: FlowTarget;
+  flow: (target: FlowTarget) => Promise<number>;
+}
+
+/**
+ * Two servers loaded in the same seconds from this process, `concurrency` flows each
+ * (bench/paired.ts, bench/request-floor.ts): each one's server CPU per flow. Both see the same
+ * machine at the same moment, so their ratio holds where a single run's CPU per flow moves.
+ */
+export async function pairedRound(a: Loaded, b: Loaded, concurrency: number, seconds: number): Promise<{ a: number; b: number; flows: { a: number; b: number } }> {
+  const before = { a: cpuMicros(a.server), b: cpuMicros(b.server) };
+  const [runA, runB] = await Promise.all([drive(a.flow, a.target, concurrency, seconds), drive(b.flow, b.target, concurrency, seconds)]);
+  if (runA.errors || runB.errors) throw new Error(`flows failed: ${runA.firstError ?? runB.firstError}`);
+  return { a: (cpuMicros(a.server) - before.a) / runA.flows, b: (cpuMicros(b.server) - before.b) / runB.flows, flows: { a: runA.flows, b: runB.flows } };
 }
 
 /** A Redis of the bench's own, so its memory and command counters measure qrid alone. */

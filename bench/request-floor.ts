@@ -1,10 +1,9 @@
-import { get } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, loadJwks } from './flows.js';
-import { Jar, request } from './http-client.js';
+import { baselineFlow, drive, type FlowTarget } from './flows.js';
+import { getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, type Server, startNode, writeConfig } from './processes.js';
+import { flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/request-floor.js [--requests 3] [--rounds 6] [--seconds 6]`: what the
@@ -20,33 +19,26 @@ const { values } = parseArgs({
 });
 const extra = Number(values.requests);
 
-async function up(): Promise<{ server: Server; target: FlowTarget }> {
+async function up(flow: Loaded['flow']): Promise<Loaded> {
   const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(base, { kind: 'memory' }));
-  return { server, target: { browserBase: base, phoneBase: base, issuer: base, phone: new Jar(), jwks: await loadJwks(base) } };
+  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }));
+  return { server, target: await flowTarget(server, true), flow };
 }
-
-const onNewConnection = (base: string) =>
-  new Promise<void>((resolve, reject) => void get(`${base}/bench/nothing`, { agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject));
 
 async function withNothingRequests(target: FlowTarget): Promise<number> {
   const browser = new Jar();
   for (let i = 0; i < extra; i += 1) await request(target.browserBase, browser, 'GET', '/bench/nothing');
-  await onNewConnection(target.browserBase);
+  await getOnNewConnection(`${target.browserBase}/bench/nothing`);
   return baselineFlow(target);
 }
 
-const a = await up();
-const b = await up();
+const a = await up(baselineFlow);
+const b = await up(withNothingRequests);
 try {
   await Promise.all([drive(baselineFlow, a.target, 4, 2), drive(withNothingRequests, b.target, 4, 2)]); // warm-up
   const ratios: number[] = [];
   for (let round = 1; round <= Number(values.rounds); round += 1) {
-    const before = { a: cpuMicros(a.server), b: cpuMicros(b.server) };
-    const [runA, runB] = await Promise.all([drive(baselineFlow, a.target, 4, Number(values.seconds)), drive(withNothingRequests, b.target, 4, Number(values.seconds))]);
-    if (runA.errors || runB.errors) throw new Error(`flows failed: ${runA.firstError ?? runB.firstError}`);
-    const perFlow = { a: (cpuMicros(a.server) - before.a) / runA.flows, b: (cpuMicros(b.server) - before.b) / runB.flows };
+    const perFlow = await pairedRound(a, b, 4, Number(values.seconds));
     ratios.push(perFlow.b / perFlow.a);
     process.stdout.write(
       `round ${round}: floor ${Math.round(perFlow.a)} µs/flow, with ${extra} + 1 requests that do nothing ${Math.round(perFlow.b)} µs/flow, B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`,

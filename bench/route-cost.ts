@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { get } from 'node:http';
 
 import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
-import { attribute, EventStream, Jar, request } from './http-client.js';
+import { attribute, EventStream, getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
 import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
 
@@ -56,7 +55,7 @@ const logins = await Promise.all(
 const login = (client: number) => logins[client] as (typeof logins)[number];
 
 await hammer('/healthz', async () => void (await request(server.base, new Jar(), 'GET', '/healthz')));
-await hammer('/healthz, a new connection each', () => new Promise<void>((resolve, reject) => void get(`${server.base}/healthz`, { agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject)));
+await hammer('/healthz, a new connection each', () => getOnNewConnection(`${server.base}/healthz`));
 await hammer('QR page (reloaded)', async (client) => void (await request(server.base, login(client).jar, 'GET', login(client).interaction)));
 await hammer('event stream, opened and closed', async (client) => {
   const stream = await EventStream.open(`${server.base}${login(client).interaction}/events`, login(client).jar);
