@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, type FlowTarget, loadJwks, qrFlow } from './flows.js';
-import { Jar } from './http-client.js';
+import { baselineFlow, type FlowTarget, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, type Server, startNode, untilSteady, writeConfig } from './processes.js';
+import { flowTarget, type Server, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/instructions.js [--flows 200] [--warmup 100]`: user-space instructions the
@@ -42,9 +41,8 @@ function dumpedInstructions(pid: number): number {
 class Stop extends Error {}
 
 /** Instructions per flow; with --steps, also per step (each flow cut short after 1, 2, … steps). */
-async function measure(server: Server, flow: (t: FlowTarget) => Promise<number>, phone: Jar): Promise<{ total: number; steps?: Record<string, number> }> {
+async function measure(server: Server, flow: (t: FlowTarget) => Promise<number>, target: FlowTarget): Promise<{ total: number; steps?: Record<string, number> }> {
   const pid = server.child.pid as number;
-  const target: FlowTarget = { browserBase: server.base, phoneBase: server.base, issuer: server.base, phone, jwks: await loadJwks(server.base) };
   const names: string[] = [];
   await flow({ ...target, mark: async (step) => void names.push(step) });
   for (let i = 0; i < WARMUP; i += 1) await flow(target);
@@ -87,15 +85,13 @@ async function main(): Promise<void> {
   if (values.only !== 'qrid') {
     const port = await freePort();
     const baseline = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), [], [], wrapper);
-    ({ total: results.baseline, steps: steps.baseline } = await measure(baseline, baselineFlow, new Jar()));
+    ({ total: results.baseline, steps: steps.baseline } = await measure(baseline, baselineFlow, await flowTarget(baseline, true)));
     await baseline.stop();
   }
   if (values.only !== 'baseline') {
     const port = await freePort();
     const qrid = await startNode('dist/src/main.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), [], [], wrapper);
-    const phone = await enrollPhone(qrid);
-    await untilSteady(qrid);
-    ({ total: results.qrid, steps: steps.qrid } = await measure(qrid, qrFlow, phone));
+    ({ total: results.qrid, steps: steps.qrid } = await measure(qrid, qrFlow, await flowTarget(qrid, false)));
     await qrid.stop();
   }
   const millions = Object.fromEntries(Object.entries(results).map(([name, ir]) => [name, Math.round(ir / 1e4) / 100]));

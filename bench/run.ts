@@ -1,10 +1,10 @@
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, fromPostStart, loadJwks, percentiles, qrFlow } from './flows.js';
+import { baselineFlow, drive, type FlowTarget, fromPostStart, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, enrollPhone, metric, type Server, startNode, startRedis, type StoreChoice, untilSteady, writeConfig } from './processes.js';
+import { cpuMicros, flowTarget, metric, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 
 /**
  * `npm run bench`: qrid's QR login measured in one run beside oidc-provider's own floor, on this
@@ -46,14 +46,11 @@ async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget,
 async function floor(name: string, store: StoreChoice) {
   const port = await freePort();
   const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, store));
-  const run = await throughput(name, baselineFlow, await target(server, new Jar()), server);
+  const run = await throughput(name, baselineFlow, await flowTarget(server, true), server);
   await server.stop();
   return run;
 }
 
-async function target(server: Server, phone: Jar, phoneBase = server.base): Promise<FlowTarget> {
-  return { browserBase: server.base, phoneBase, issuer: server.base, phone, jwks: await loadJwks(server.base) };
-}
 
 async function main(): Promise<void> {
   const machine = {
@@ -72,8 +69,7 @@ async function main(): Promise<void> {
   // 2. qrid, memory store.
   const memPort = await freePort();
   const memory = await startNode(MAIN, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
-  const memoryTarget = await target(memory, await enrollPhone(memory));
-  await untilSteady(memory);
+  const memoryTarget = await flowTarget(memory, false);
   const memoryRun = await throughput('qrid (memory)', qrFlow, memoryTarget, memory);
   await memory.stop();
 
@@ -86,9 +82,7 @@ async function main(): Promise<void> {
   const issuer = `http://localhost:${aPort}`;
   const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
   const a = await startNode(MAIN, aPort, config);
-  const phone = await enrollPhone(a);
-  const redisTarget = await target(a, phone);
-  await untilSteady(a);
+  const redisTarget = await flowTarget(a, false);
   const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget, a);
 
   const b = await startNode(MAIN, await freePort(), config);
