@@ -1,20 +1,14 @@
 import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
-import { EventStream, Jar, request } from './http-client.js';
-import { Inspector } from './inspector.js';
-import { freePort } from './loopback.js';
-import { metric, startNode, startRedis, writeConfig } from './processes.js';
+import { startRedis } from './processes.js';
+import { gcHere, type Kind, retainedMemory } from './retained-memory.js';
 
 /**
  * `node --expose-gc dist/bench/stream-memory.js [--streams 5000,10000] [--stores memory,redis,floor,koa]
- * [--snapshots DIR]`: what one open event stream costs qrid. Per run, a fresh qrid (inspector
- * attached, to force full GCs) gets N pending logins (authorize + QR page), then N streams on
- * them; each stage is measured after GC on both ends, so the streams' own cost is separated
- * from the pending logins' (which the memory store keeps in process). With --snapshots, heap
- * snapshots of both stages go to DIR for bench/heap-diff.ts (RSS then includes the snapshots').
+ * [--snapshots DIR]`: what one open event stream keeps (bench/retained-memory.ts) for each
+ * store and count, beside plain `node:http` and bare-Koa streams (`floor`, `koa`). With
+ * --snapshots, heap snapshots of both stages go to DIR for bench/heap-diff.ts.
  */
 const { values } = parseArgs({
   options: {
@@ -24,91 +18,6 @@ const { values } = parseArgs({
   },
 });
 const log = (text: string) => process.stderr.write(`stream-memory: ${text}\n`);
-const gcHere = (globalThis as { gc?: () => void }).gc;
-/** `floor` and `koa`: bench/sse-floor-server.ts, node:http alone and in a bare Koa app, for comparison. */
-type Kind = 'memory' | 'redis' | 'floor' | 'koa';
-
-interface Sample {
-  rss: number;
-  heap: number;
-  heapTotal: number;
-  external: number;
-}
-
-async function sample(base: string, inspector: Inspector): Promise<Sample> {
-  gcHere?.();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  await inspector.collectGarbage();
-  const names = ['qrid_process_resident_memory_bytes', 'qrid_nodejs_heap_size_used_bytes', 'qrid_nodejs_heap_size_total_bytes', 'qrid_nodejs_external_memory_bytes'];
-  const [rss, heap, heapTotal, external] = await Promise.all(names.map((name) => metric(base, name)));
-  return { rss, heap, heapTotal, external } as Sample;
-}
-
-const perStream = (after: Sample, before: Sample, n: number) => ({
-  rss: Math.round((after.rss - before.rss) / n),
-  heap: Math.round((after.heap - before.heap) / n),
-  heapTotal: Math.round((after.heapTotal - before.heapTotal) / n),
-  external: Math.round((after.external - before.external) / n),
-});
-
-async function pendingLogin(base: string, i: number, kind: Kind): Promise<{ jar: Jar; path: string }> {
-  const jar = new Jar();
-  if (kind === 'floor' || kind === 'koa') return { jar, path: `/interaction/floor${i}` };
-  const query = new URLSearchParams({ client_id: BENCH_CLIENT, response_type: 'code', scope: 'openid', redirect_uri: BENCH_REDIRECT, code_challenge: 'A'.repeat(43), code_challenge_method: 'S256', state: `s${i}` });
-  const start = await request(base, jar, 'GET', `/auth?${query}`);
-  const path = new URL(start.location as string, base).pathname;
-  const page = await request(base, jar, 'GET', path);
-  if (page.status !== 200) throw new Error(`QR page answered ${page.status}`);
-  return { jar, path };
-}
-
-async function inBatches<T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i += 100) out.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) => one(i + j)))));
-  return out;
-}
-
-async function measure(kind: Kind, n: number, redisUrl: string | undefined) {
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const store = kind === 'redis' ? ({ kind, url: redisUrl as string, prefix: `sm-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const script = kind === 'floor' || kind === 'koa' ? 'dist/bench/sse-floor-server.js' : 'dist/src/main.js';
-  const server = await startNode(script, port, writeConfig(base, store), ['--inspect=127.0.0.1:0'], kind === 'koa' ? ['--koa'] : []);
-  const inspector = await Inspector.attach(server.output);
-  try {
-    await inBatches(200, (i) => pendingLogin(base, -i, kind)); // warm-up: JIT, lazily built modules
-    const idle = await sample(base, inspector);
-    const logins = await inBatches(n, (i) => pendingLogin(base, i, kind));
-    const waiting = await sample(base, inspector);
-    if (values.snapshots) await inspector.heapSnapshot(join(values.snapshots, `${kind}-${n}-waiting.heapsnapshot`));
-    const streams = await inBatches(n, async (i) => {
-      const { jar, path } = logins[i] as { jar: Jar; path: string };
-      const stream = await EventStream.open(`${base}${path}/events`, jar);
-      await stream.next();
-      return stream;
-    });
-    const open = await metric(base, 'qrid_open_event_streams');
-    if (open !== n) throw new Error(`qrid counts ${open} open streams, expected ${n}`);
-    const streaming = await sample(base, inspector);
-    if (values.snapshots) {
-      await inspector.heapSnapshot(join(values.snapshots, `${kind}-${n}-streaming.heapsnapshot`));
-      log(`heap snapshots ${kind}-${n}-{waiting,streaming}.heapsnapshot written`);
-    }
-    for (const s of streams) s.close();
-    const result = {
-      store: kind,
-      streams: n,
-      idle,
-      perStream: perStream(streaming, waiting, n),
-      perStreamWithPendingLogin: perStream(streaming, idle, n),
-    };
-    log(JSON.stringify(result));
-    return result;
-  } finally {
-    inspector.close();
-    await server.stop();
-  }
-}
 
 async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release() };
@@ -116,7 +25,7 @@ async function main(): Promise<void> {
   const kinds = (values.stores as string).split(',') as Kind[];
   const redis = kinds.includes('redis') ? await startRedis() : undefined;
   const results = [];
-  for (const kind of kinds) for (const n of (values.streams as string).split(',').map(Number)) results.push(await measure(kind, n, redis?.url));
+  for (const kind of kinds) for (const n of (values.streams as string).split(',').map(Number)) results.push(await retainedMemory(kind, n, redis?.url, values.snapshots));
   await redis?.stop();
   process.stdout.write(`${JSON.stringify({ machine, results }, null, 2)}\n\n| store | streams | RSS/stream | heap used/stream | heap total/stream | RSS/stream incl. pending login |\n| --- | --- | --- | --- | --- | --- |\n`);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
