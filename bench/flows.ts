@@ -131,6 +131,33 @@ export async function baselineFlow(target: FlowTarget): Promise<number> {
   return 0;
 }
 
+/** The names of a flow's steps, in order (one flow run to find them). */
+export async function stepNames(flow: (t: FlowTarget) => Promise<number>, target: FlowTarget): Promise<string[]> {
+  const names: string[] = [];
+  await flow({ ...target, mark: async (step) => void names.push(step) });
+  return names;
+}
+
+class CutShort extends Error {}
+
+/** `flow` ended after its first `steps` steps (what it left open, such as its event stream, closed as on any failure). */
+export function cutAfter(flow: (t: FlowTarget) => Promise<number>, steps: number): (t: FlowTarget) => Promise<number> {
+  return async (target) => {
+    let done = 0;
+    const mark = async (step: string) => {
+      await target.mark?.(step);
+      done += 1;
+      if (done === steps) throw new CutShort();
+    };
+    try {
+      return await flow({ ...target, mark });
+    } catch (error) {
+      if (error instanceof CutShort) return 0;
+      throw error;
+    }
+  };
+}
+
 /** Runs `flow` from `concurrency` loops for `seconds`; returns completed flows and latencies. */
 export async function drive(
   flow: (t: FlowTarget) => Promise<number>,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, type FlowTarget, qrFlow } from './flows.js';
+import { baselineFlow, cutAfter, type FlowTarget, qrFlow, stepNames } from './flows.js';
 import { freePort } from './loopback.js';
 import { flowTarget, type Server, startNode, writeConfig } from './processes.js';
 
@@ -38,31 +38,16 @@ function dumpedInstructions(pid: number): number {
   return Number(totals[1]);
 }
 
-class Stop extends Error {}
-
 /** Instructions per flow; with --steps, also per step (each flow cut short after 1, 2, … steps). */
 async function measure(server: Server, flow: (t: FlowTarget) => Promise<number>, target: FlowTarget): Promise<{ total: number; steps?: Record<string, number> }> {
   const pid = server.child.pid as number;
-  const names: string[] = [];
-  await flow({ ...target, mark: async (step) => void names.push(step) });
+  const names = await stepNames(flow, target);
   for (let i = 0; i < WARMUP; i += 1) await flow(target);
   const perFlow = async (steps: number) => {
-    const cut: FlowTarget = {
-      ...target,
-      mark: async () => {
-        done += 1;
-        if (done === steps) throw new Stop();
-      },
-    };
-    let done = 0;
+    const cut = cutAfter(flow, steps);
     await new Promise((resolve) => setTimeout(resolve, 500));
     callgrindControl('--zero', pid);
-    for (let i = 0; i < FLOWS; i += 1) {
-      done = 0;
-      await flow(cut).catch((error: unknown) => {
-        if (!(error instanceof Stop)) throw error;
-      });
-    }
+    for (let i = 0; i < FLOWS; i += 1) await cut(target);
     await new Promise((resolve) => setTimeout(resolve, 500));
     callgrindControl('--dump', pid);
     return dumpedInstructions(pid) / FLOWS;
