@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cutAfter, type FlowTarget, stepNames } from './flows.js';
+import { cutAfter, type FlowTarget, inBatches, stepNames } from './flows.js';
 
 const target = { browserBase: '', phoneBase: '', issuer: '' } as FlowTarget;
 
@@ -44,5 +44,21 @@ describe('cutAfter', () => {
       throw new Error('approval answered 500');
     };
     await expect(cutAfter(failing, 2)(target)).rejects.toThrow('approval answered 500');
+  });
+});
+
+describe('inBatches', () => {
+  it('runs every index once, no more than `size` at a time, and returns the results in order', async () => {
+    let running = 0;
+    let most = 0;
+    const results = await inBatches(7, 3, async (i) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 7 - i));
+      running -= 1;
+      return i * 10;
+    });
+    expect(results).toEqual([0, 10, 20, 30, 40, 50, 60]);
+    expect(most).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
-import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
-import { EventStream, Jar, request } from './http-client.js';
+import { inBatches, openQrPage } from './flows.js';
+import { EventStream, Jar } from './http-client.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
 import { metric, startNode, writeConfig } from './processes.js';
@@ -46,18 +46,7 @@ const perStream = (after: Sample, before: Sample, n: number) => ({
 async function pendingLogin(base: string, i: number, kind: Kind): Promise<{ jar: Jar; path: string }> {
   const jar = new Jar();
   if (kind === 'floor' || kind === 'koa') return { jar, path: `/interaction/floor${i}` };
-  const query = new URLSearchParams({ client_id: BENCH_CLIENT, response_type: 'code', scope: 'openid', redirect_uri: BENCH_REDIRECT, code_challenge: 'A'.repeat(43), code_challenge_method: 'S256', state: `s${i}` });
-  const start = await request(base, jar, 'GET', `/auth?${query}`);
-  const path = new URL(start.location as string, base).pathname;
-  const page = await request(base, jar, 'GET', path);
-  if (page.status !== 200) throw new Error(`QR page answered ${page.status}`);
-  return { jar, path };
-}
-
-async function inBatches<T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i += 100) out.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) => one(i + j)))));
-  return out;
+  return { jar, path: await openQrPage(base, jar, `s${i}`) };
 }
 
 /** `snapshots`: a directory for heap snapshots of both stages (bench/heap-diff.ts); RSS then includes the snapshots'. */
@@ -69,12 +58,12 @@ export async function retainedMemory(kind: Kind, n: number, redisUrl: string | u
   const server = await startNode(script, port, writeConfig(base, store), ['--inspect=127.0.0.1:0'], kind === 'koa' ? ['--koa'] : []);
   const inspector = await Inspector.attach(server.output);
   try {
-    await inBatches(200, (i) => pendingLogin(base, -i, kind)); // warm-up: JIT, lazily built modules
+    await inBatches(200, 100, (i) => pendingLogin(base, -i, kind)); // warm-up: JIT, lazily built modules
     const idle = await sample(base, inspector);
-    const logins = await inBatches(n, (i) => pendingLogin(base, i, kind));
+    const logins = await inBatches(n, 100, (i) => pendingLogin(base, i, kind));
     const waiting = await sample(base, inspector);
     if (snapshots) await inspector.heapSnapshot(join(snapshots, `${kind}-${n}-waiting.heapsnapshot`));
-    const streams = await inBatches(n, async (i) => {
+    const streams = await inBatches(n, 100, async (i) => {
       const { jar, path } = logins[i] as { jar: Jar; path: string };
       const stream = await EventStream.open(`${base}${path}/events`, jar);
       await stream.next();

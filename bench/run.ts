@@ -1,8 +1,8 @@
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, drive, type FlowTarget, fromPostStart, percentiles, qrFlow } from './flows.js';
-import { EventStream, Jar, request } from './http-client.js';
+import { baselineFlow, drive, type FlowTarget, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
+import { EventStream, Jar } from './http-client.js';
 import { freePort } from './loopback.js';
 import { cpuMicros, flowTarget, metric, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 import { retainedMemory } from './retained-memory.js';
@@ -102,14 +102,7 @@ async function main(): Promise<void> {
   const before = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))?.[1]);
   // 2,000 logins, so a transient client buffer in Redis (tens of KB) cannot move the figure.
   const pending = 2000;
-  const held: Jar[] = [];
-  const openPending = async (i: number) => {
-    const jar = new Jar();
-    const start = await request(a.base, jar, 'GET', `/auth?client_id=bench-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://bench.rp/callback')}&code_challenge=${'A'.repeat(43)}&code_challenge_method=S256&state=s${i}`);
-    await request(a.base, jar, 'GET', new URL(start.location as string, a.base).pathname);
-    held.push(jar);
-  };
-  for (let i = 0; i < pending; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => openPending(i + j)));
+  await inBatches(pending, 50, (i) => openQrPage(a.base, new Jar(), `s${i}`));
   const after = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))?.[1]);
   const storeCost = { redisCommandsPerFlow: Math.round((commands / costFlows) * 10) / 10, redisBytesPerPendingLogin: Math.round((after - before) / pending) };
   log(`store cost: ${JSON.stringify(storeCost)}`);
@@ -117,18 +110,14 @@ async function main(): Promise<void> {
   // 4. Waiting pages at scale: many open event streams on instance A.
   const rssBefore = await metric(a.base, 'qrid_process_resident_memory_bytes');
   const heapBefore = await metric(a.base, 'qrid_nodejs_heap_size_used_bytes');
-  const streams: EventStream[] = [];
-  const openOne = async () => {
+  const opening = performance.now();
+  const streams = await inBatches(STREAMS, 100, async () => {
     const jar = new Jar();
-    const start = await request(a.base, jar, 'GET', `/auth?client_id=bench-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://bench.rp/callback')}&code_challenge=${'A'.repeat(43)}&code_challenge_method=S256&state=s`);
-    const path = new URL(start.location as string, a.base).pathname;
-    await request(a.base, jar, 'GET', path);
+    const path = await openQrPage(a.base, jar, 's');
     const stream = await EventStream.open(`${a.base}${path}/events`, jar);
     await stream.next();
-    streams.push(stream);
-  };
-  const opening = performance.now();
-  for (let i = 0; i < STREAMS; i += 100) await Promise.all(Array.from({ length: Math.min(100, STREAMS - i) }, openOne));
+    return stream;
+  });
   log(`opened ${streams.length} streams in ${Math.round((performance.now() - opening) / 1000)} s`);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const open = await metric(a.base, 'qrid_open_event_streams');
