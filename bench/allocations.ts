@@ -4,7 +4,7 @@ import { type CallFrame, functionOf, packageOf } from './call-frames.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { flowTarget, startNode, writeConfig } from './processes.js';
+import { flowTarget, serverScript, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/allocations.js [--baseline] [--seconds 6] [--top 30]`: bytes the server's JS
@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 const port = await freePort();
 const base = `http://localhost:${port}`;
-const server = await startNode(values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
+const server = await startNode(serverScript(values.baseline), port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
 try {
   const inspector = await Inspector.attach(server.output);
   const target = await flowTarget(server, values.baseline);

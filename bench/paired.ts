@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
+import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6]`:
@@ -25,7 +25,7 @@ if (!other) {
   process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S]\n');
   process.exit(2);
 }
-const script = values.baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js';
+const script = serverScript(values.baseline);
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 

@@ -17,6 +17,11 @@ const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
 /** Waits until `probe` says yes. */
 const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 20_000) => waitFor(what, async () => ((await probe()) ? true : undefined), timeoutMs);
 
+/** The two servers the bench loads: qrid exactly as `npm start` runs it, and oidc-provider's floor (bench/baseline-server.ts). */
+export const QRID_SERVER = 'dist/src/main.js';
+export const FLOOR_SERVER = 'dist/bench/baseline-server.js';
+export const serverScript = (floor: boolean): string => (floor ? FLOOR_SERVER : QRID_SERVER);
+
 /** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
 export type StoreChoice = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
 

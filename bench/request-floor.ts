@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { baselineFlow, drive, type FlowTarget } from './flows.js';
 import { getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
+import { FLOOR_SERVER, flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/request-floor.js [--requests 3] [--rounds 6] [--seconds 6]`: what the
@@ -21,7 +21,7 @@ const extra = Number(values.requests);
 
 async function up(flow: Loaded['flow']): Promise<Loaded> {
   const port = await freePort();
-  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }));
+  const server = await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }));
   return { server, target: await flowTarget(server, true), flow };
 }
 

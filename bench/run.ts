@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { baselineFlow, drive, type FlowTarget, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, flowTarget, metric, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
+import { cpuMicros, FLOOR_SERVER, flowTarget, metric, QRID_SERVER, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 import { retainedMemory } from './retained-memory.js';
 
 /**
@@ -21,7 +21,6 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const STREAMS = Number(values.streams);
-const MAIN = 'dist/src/main.js';
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
 
@@ -47,7 +46,7 @@ async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget,
 /** oidc-provider's floor (bench/baseline-server.ts) on `store`, measured like qrid, then stopped. */
 async function floor(name: string, store: StoreChoice) {
   const port = await freePort();
-  const server = await startNode('dist/bench/baseline-server.js', port, writeConfig(`http://localhost:${port}`, store));
+  const server = await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store));
   const run = await throughput(name, baselineFlow, await flowTarget(server, true), server);
   await server.stop();
   return run;
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
 
   // 2. qrid, memory store.
   const memPort = await freePort();
-  const memory = await startNode(MAIN, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
+  const memory = await startNode(QRID_SERVER, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
   const memoryTarget = await flowTarget(memory, false);
   const memoryRun = await throughput('qrid (memory)', qrFlow, memoryTarget, memory);
   await memory.stop();
@@ -83,11 +82,11 @@ async function main(): Promise<void> {
   const aPort = await freePort();
   const issuer = `http://localhost:${aPort}`;
   const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
-  const a = await startNode(MAIN, aPort, config);
+  const a = await startNode(QRID_SERVER, aPort, config);
   const redisTarget = await flowTarget(a, false);
   const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget, a);
 
-  const b = await startNode(MAIN, await freePort(), config);
+  const b = await startNode(QRID_SERVER, await freePort(), config);
   fromPostStart.length = 0;
   const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, Math.min(SECONDS, 8));
   if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 
 import { loadJwks, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, startNode, startRedis, untilSteady, writeConfig } from './processes.js';
+import { enrollPhone, QRID_SERVER, startNode, startRedis, untilSteady, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/trace.js`: every Redis command one complete QR login causes, in order, by
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
-  const server = await startNode('dist/src/main.js', port, writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' }));
+  const server = await startNode(QRID_SERVER, port, writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' }));
   try {
     const phone = await enrollPhone(server);
     const target = { browserBase: server.base, phoneBase: server.base, issuer, phone, jwks: await loadJwks(server.base) };

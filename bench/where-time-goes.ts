@@ -4,7 +4,7 @@ import { type CpuProfile, timePerFlow } from './cpu-profile.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { flowTarget, startNode, writeConfig } from './processes.js';
+import { flowTarget, serverScript, startNode, writeConfig } from './processes.js';
 import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 /**
@@ -31,7 +31,7 @@ async function measure(baseline: boolean): Promise<Measured> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `where-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(baseline ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(base, store), ['--inspect=127.0.0.1:0']);
+  const server = await startNode(serverScript(baseline), port, writeConfig(base, store), ['--inspect=127.0.0.1:0']);
   try {
     const inspector = await Inspector.attach(server.output);
     const target = await flowTarget(server, baseline);
