@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cutAfter, type FlowTarget, inBatches, stepNames } from './flows.js';
+import { cutAfter, type FlowTarget, inBatches, median, stepNames } from './flows.js';
 
 const target = { browserBase: '', phoneBase: '', issuer: '' } as FlowTarget;
 
@@ -60,5 +60,20 @@ describe('inBatches', () => {
     });
     expect(results).toEqual([0, 10, 20, 30, 40, 50, 60]);
     expect(most).toBe(3);
+  });
+});
+
+describe('median', () => {
+  it('takes the middle of an odd count, whatever the order, so one outlier does not move it', () => {
+    expect(median([11.8, 4.2, 11.3])).toBe(11.3);
+    expect(median([6.4, 6.5, 60])).toBe(6.5);
+  });
+
+  it('averages the two middle values of an even count', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('refuses an empty list instead of answering NaN', () => {
+    expect(() => median([])).toThrow(RangeError);
   });
 });

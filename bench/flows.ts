@@ -217,3 +217,11 @@ export function percentiles(values: number[]): { p50: number; p95: number; p99: 
   const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN) * 100) / 100;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), n: sorted.length };
 }
+
+/** The middle value (the mean of the two middle ones for an even count): what repeated windows report, so one outlier moves nothing. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

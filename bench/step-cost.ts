@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-import { baselineFlow, cutAfter, drive, type FlowTarget, qrFlow, stepNames } from './flows.js';
+import { baselineFlow, cutAfter, drive, type FlowTarget, median, qrFlow, stepNames } from './flows.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, flowTarget, type Server, startNode, writeConfig } from './processes.js';
+import { cpuMicros, flowTarget, type Server, serverScript, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/step-cost.js [--rounds 4] [--seconds 4]`: server CPU per step of a flow,
@@ -14,8 +14,6 @@ import { cpuMicros, flowTarget, type Server, startNode, writeConfig } from './pr
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '4' }, seconds: { type: 'string', default: '4' } } });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function stepCosts(server: Server, flow: (t: FlowTarget) => Promise<number>, target: FlowTarget): Promise<[string, number][]> {
   const names = await stepNames(flow, target);
@@ -40,7 +38,7 @@ async function stepCosts(server: Server, flow: (t: FlowTarget) => Promise<number
 
 async function measure(floor: boolean): Promise<[string, number][]> {
   const port = await freePort();
-  const server = await startNode(floor ? 'dist/bench/baseline-server.js' : 'dist/src/main.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }));
+  const server = await startNode(serverScript(floor), port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }));
   try {
     return await stepCosts(server, floor ? baselineFlow : qrFlow, await flowTarget(server, floor));
   } finally {
