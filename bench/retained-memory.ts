@@ -4,7 +4,7 @@ import { inBatches, openQrPage } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { metric, startNode, writeConfig } from './processes.js';
+import { metric, QRID_SERVER, startNode, writeConfig } from './processes.js';
 
 /**
  * What open event streams hold, measured apart from the garbage of opening them: a fresh qrid
@@ -54,7 +54,7 @@ export async function retainedMemory(kind: Kind, n: number, redisUrl: string | u
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = kind === 'redis' ? ({ kind, url: redisUrl as string, prefix: `sm-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const script = kind === 'floor' || kind === 'koa' ? 'dist/bench/sse-floor-server.js' : 'dist/src/main.js';
+  const script = kind === 'floor' || kind === 'koa' ? 'dist/bench/sse-floor-server.js' : QRID_SERVER;
   const server = await startNode(script, port, writeConfig(base, store), ['--inspect=127.0.0.1:0'], kind === 'koa' ? ['--koa'] : []);
   const inspector = await Inspector.attach(server.output);
   try {

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
 import { attribute, EventStream, getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './processes.js';
+import { cpuMicros, enrollPhone, QRID_SERVER, startNode, untilSteady, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/route-cost.js [route]`: server CPU per request of qrid's requests that can
@@ -15,7 +15,7 @@ import { cpuMicros, enrollPhone, startNode, untilSteady, writeConfig } from './p
 const only = process.argv[2];
 const port = await freePort();
 const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
-const server = await startNode('dist/src/main.js', port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), profile);
+const server = await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), profile);
 const phone = await enrollPhone(server);
 await untilSteady(server);
 
