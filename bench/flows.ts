@@ -161,15 +161,16 @@ export function cutAfter(flow: (t: FlowTarget) => Promise<number>, steps: number
 /**
  * A login left waiting on its QR page, in `jar`: authorize, then the page. The bench's figures
  * for waiting pages and pending logins (bench/run.ts, bench/retained-memory.ts) are made of
- * these; nothing is redeemed, so the challenge is a fixed one. Returns the interaction's path.
+ * these; nothing is redeemed, so the challenge is a fixed one. Returns the interaction's path
+ * and the page's HTML.
  */
-export async function openQrPage(base: string, jar: Jar, state: string): Promise<string> {
+export async function openQrPage(base: string, jar: Jar, state: string): Promise<{ path: string; html: string }> {
   const query = new URLSearchParams({ client_id: BENCH_CLIENT, response_type: 'code', scope: 'openid', redirect_uri: BENCH_REDIRECT, code_challenge: 'A'.repeat(43), code_challenge_method: 'S256', state });
   const start = await request(base, jar, 'GET', `/auth?${query}`);
   const path = new URL(start.location as string, base).pathname;
   const page = await request(base, jar, 'GET', path);
   if (page.status !== 200) throw new Error(`QR page answered ${page.status}`);
-  return path;
+  return { path, html: page.text };
 }
 
 /** `one(0)` … `one(n - 1)`, `size` at a time; their results in order. */

@@ -46,7 +46,7 @@ const perStream = (after: Sample, before: Sample, n: number) => ({
 async function pendingLogin(base: string, i: number, kind: Kind): Promise<{ jar: Jar; path: string }> {
   const jar = new Jar();
   if (kind === 'floor' || kind === 'koa') return { jar, path: `/interaction/floor${i}` };
-  return { jar, path: await openQrPage(base, jar, `s${i}`) };
+  return { jar, path: (await openQrPage(base, jar, `s${i}`)).path };
 }
 
 /** `snapshots`: a directory for heap snapshots of both stages (bench/heap-diff.ts); RSS then includes the snapshots'. */

@@ -1,6 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-
-import { BENCH_CLIENT, BENCH_REDIRECT } from './flows.js';
+import { openQrPage } from './flows.js';
 import { attribute, EventStream, getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
 import { cpuMicros, enrollPhone, QRID_SERVER, startNode, untilSteady, writeConfig } from './processes.js';
@@ -44,12 +42,8 @@ async function hammer(name: string, op: (client: number) => Promise<void>): Prom
 const logins = await Promise.all(
   Array.from({ length: 8 }, async (_, i) => {
     const jar = new Jar();
-    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
-    const query = new URLSearchParams({ client_id: BENCH_CLIENT, response_type: 'code', scope: 'openid', redirect_uri: BENCH_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: `route-cost-${i}` });
-    const start = await request(server.base, jar, 'GET', `/auth?${query}`);
-    const interaction = new URL(start.location as string, server.base).pathname;
-    const page = await request(server.base, jar, 'GET', interaction);
-    return { jar, interaction, qrPath: new URL(attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link')).pathname };
+    const { path: interaction, html } = await openQrPage(server.base, jar, `route-cost-${i}`);
+    return { jar, interaction, qrPath: new URL(attribute(html, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link')).pathname };
   }),
 );
 const login = (client: number) => logins[client] as (typeof logins)[number];

@@ -52,7 +52,6 @@ async function floor(name: string, store: StoreChoice) {
   return run;
 }
 
-
 async function main(): Promise<void> {
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
   const opening = performance.now();
   const streams = await inBatches(STREAMS, 100, async () => {
     const jar = new Jar();
-    const path = await openQrPage(a.base, jar, 's');
+    const { path } = await openQrPage(a.base, jar, 's');
     const stream = await EventStream.open(`${a.base}${path}/events`, jar);
     await stream.next();
     return stream;

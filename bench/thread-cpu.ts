@@ -33,7 +33,8 @@ export function threadCpu(pid: number): ThreadCpu {
       const onCpu = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
       // Fields after "(comm) ": state is the first, utime the 12th, stime the 13th (proc(5)).
       const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      byKind.set(kindOf(comm), (byKind.get(kindOf(comm)) ?? 0) + onCpu);
+      const kind = kindOf(comm);
+      byKind.set(kind, (byKind.get(kind) ?? 0) + onCpu);
       user += Number(fields[11]);
       system += Number(fields[12]);
     } catch {

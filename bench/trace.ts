@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 
-import { loadJwks, qrFlow } from './flows.js';
+import { qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
-import { enrollPhone, QRID_SERVER, startNode, startRedis, untilSteady, writeConfig } from './processes.js';
+import { flowTarget, QRID_SERVER, startNode, startRedis, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/trace.js`: every Redis command one complete QR login causes, in order, by
@@ -12,12 +12,9 @@ import { enrollPhone, QRID_SERVER, startNode, startRedis, untilSteady, writeConf
 async function main(): Promise<void> {
   const redis = await startRedis();
   const port = await freePort();
-  const issuer = `http://localhost:${port}`;
-  const server = await startNode(QRID_SERVER, port, writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' }));
+  const server = await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'redis', url: redis.url, prefix: 'bench:' }));
   try {
-    const phone = await enrollPhone(server);
-    const target = { browserBase: server.base, phoneBase: server.base, issuer, phone, jwks: await loadJwks(server.base) };
-    await untilSteady(server);
+    const target = await flowTarget(server, false);
     await qrFlow(target); // warm: first-time reads (keys, clients) are not part of a steady-state flow
     const monitor = new Redis(redis.url);
     const lines: string[] = [];
