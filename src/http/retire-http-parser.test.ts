@@ -32,6 +32,7 @@ async function start(): Promise<Harness> {
       res.write('started');
       return;
     }
+    if (req.url === '/sized') return; // answered by its test's own listener
     res.end(`answer to ${req.method} ${req.url}`);
   });
   await new Promise<void>((resolve) => harness.server.listen(0, '127.0.0.1', resolve));
@@ -131,11 +132,70 @@ describe('retireHttpParser', () => {
     for (const s of streams) s.socket.destroy();
   });
 
-  it('refuses a response that would keep its connection for a next request', async () => {
+  it('hands a keep-alive stream its connection back once the response ends: the next request on it is answered', async () => {
     harness = await start();
     const client = await openStream(harness, 'X-Keep-Alive: 1\r\n');
-    expect(harness.retired).toEqual([false]);
-    expect(parserOf(harness.streams[0])).toBeTruthy();
+    expect(harness.retired).toEqual([true]);
+    const res = harness.streams[0] as ServerResponse;
+    const socket = res.socket as Socket;
+    expect(parserOf(res)).toBeNull();
+    // node:http's own listeners, by the names node gives them (server-listeners.ts).
+    const named: Array<[string, string]> = [
+      ['end', 'bound socketOnEnd'],
+      ['close', 'bound socketOnClose'],
+      ['drain', 'bound socketOnDrain'],
+      ['error', 'socketOnError'],
+      ['timeout', 'socketOnTimeout'],
+      ['resume', 'onSocketResume'],
+      ['pause', 'onSocketPause'],
+      ['data', 'bound socketOnData'],
+    ];
+    const count = () => named.map(([event, name]) => socket.listeners(event).filter((l) => l.name === name).length);
+    expect(count()).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
+
+    res.end('data: last\n\n');
+    await until(() => client.received().endsWith('0\r\n\r\n'));
+    expect(client.received().toLowerCase()).toContain('transfer-encoding: chunked');
+    client.socket.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => client.received().includes('answer to GET /after'));
+    // The same socket, with the server's listeners on it once each, not twice.
+    expect((socket as Socket & { parser?: unknown }).parser).toBeTruthy();
+    expect(count()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(socket.listenerCount('data')).toBe(1);
+    client.socket.destroy();
+  });
+
+  it('holds a next request that arrives before the response has finished, and answers it once it has', async () => {
+    harness = await start();
+    const client = await openStream(harness, 'X-Keep-Alive: 1\r\n');
+    const res = harness.streams[0] as ServerResponse;
+    // The client stops reading, so a large last write stays pending: the response has ended
+    // but not finished when the next request arrives.
+    client.socket.pause();
+    res.end(`data: ${'x'.repeat(8 * 1024 * 1024)}\n\n`);
+    expect(res.writableEnded).toBe(true);
+    client.socket.write('GET /early HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(res.writableFinished).toBe(false);
+    expect(res.socket?.destroyed).toBe(false);
+    client.socket.resume();
+    await until(() => client.received().includes('answer to GET /early'), 10_000);
+    client.socket.destroy();
+  });
+
+  it('does not retire a keep-alive response whose end is not framed (no chunked encoding)', async () => {
+    harness = await start();
+    let result: boolean | undefined;
+    harness.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url !== '/sized') return;
+      res.writeHead(200, { 'Content-Length': '100' });
+      res.write('partial');
+      setImmediate(() => (result = retireHttpParser(req, res)));
+    });
+    const client = rawClient(harness.port);
+    client.socket.write('GET /sized HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => result !== undefined);
+    expect(result).toBe(false);
     client.socket.destroy();
   });
 

@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server as HttpServer } from 'node:http';
+
+import { serverListenersOf, type ServerListeners } from './server-listeners.js';
 
 /**
  * The slice of node:http's per-connection parser (an `HTTPParser` from the http_parser
@@ -13,7 +16,12 @@ interface ConnectionParser {
   close(): void;
 }
 
-type ParsedSocket = IncomingMessage['socket'] & { parser?: unknown };
+type ParsedSocket = IncomingMessage['socket'] & {
+  parser?: unknown;
+  server?: unknown;
+  encrypted?: boolean;
+  _handle?: { _consumed?: boolean } | null;
+};
 
 function isConnectionParser(value: unknown): value is ConnectionParser {
   const parser = value as Partial<ConnectionParser> | null | undefined;
@@ -21,20 +29,27 @@ function isConnectionParser(value: unknown): value is ConnectionParser {
 }
 
 /**
- * Frees the HTTP/1.1 parser of a connection that will carry nothing more than the one long
- * response it is sending (an event stream): about 7 KB of native memory per connection, which
- * is most of what a waiting page costs (docs/benchmarks.md, "Memory per stream").
+ * Frees the HTTP/1.1 parser of a connection while it carries one long response (an event
+ * stream): about 7 KB of native memory per connection, which is most of what a waiting page
+ * costs (docs/benchmarks.md, "Memory per stream").
  *
  * What it enforces, in the order node:http itself retires a parser when a connection is
  * upgraded:
- * - The response's head must be sent and say `Connection: close` (set with `setHeader`), so
- *   node ends the connection with the response and never waits for a next request no parser
- *   could read.
+ * - The response's head must be sent. Either it says the connection ends with it
+ *   (`Connection: close`, or a client that did not ask for keep-alive), or its body is framed
+ *   (chunked) and the connection can carry more: then, once the response has finished, the
+ *   connection gets a fresh parser through the server's own `connection` handling (what
+ *   node documents for handing it a socket), and a next request on it is served as on any
+ *   keep-alive connection. A connection that cannot be handed back (TLS, a server or socket
+ *   not shaped as expected) is not retired; one that cannot be handed back when the response
+ *   finishes after all is closed. Never is a connection left open without a parser.
  * - Only the request the parser is on is retired: a parser already holding a pipelined request
  *   is left alone.
- * - Anything the client sends from now on closes the connection (an event-stream client sends
- *   nothing); the parser is closed for good, never handed back to node's pool, because the
- *   server's own socket listeners still hold it.
+ * - Anything the client sends while the response runs closes the connection (an event-stream
+ *   client sends nothing). What it sends once the response has ended (its next request, which
+ *   may arrive before node reports the response finished) waits for the fresh parser.
+ * - The retired parser is closed for good, never handed back to node's pool, because the
+ *   server's old socket listeners hold it until the connection is handed back.
  *
  * Call it from a later macrotask than the request's own (setImmediate): a parser may not be
  * closed while it is still parsing, and a route's microtasks can run inside its callback.
@@ -44,7 +59,14 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
   const socket = req.socket as ParsedSocket;
   const parser = socket.parser;
   if (socket.destroyed || !isConnectionParser(parser) || parser.incoming !== req) return false;
-  if (req.complete !== true || !res.headersSent || String(res.getHeader('Connection')).toLowerCase() !== 'close') return false;
+  if (req.complete !== true || !res.headersSent) return false;
+  const closesWithResponse = String(res.getHeader('Connection')).toLowerCase() === 'close' || res.shouldKeepAlive === false;
+  let handBack: ServerListeners | undefined;
+  if (!closesWithResponse) {
+    if (!res.chunkedEncoding || socket.encrypted || !(socket.server instanceof HttpServer)) return false;
+    handBack = serverListenersOf(socket);
+    if (!handBack) return false;
+  }
 
   if (parser._consumed) {
     parser.unconsume();
@@ -56,13 +78,38 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
   socket.parser = null;
   (req as IncomingMessage & { parser?: unknown }).parser = null;
 
-  // The server's data listener would hand bytes to the closed parser, which ignores them;
-  // closing the connection is the answer to a client that talks over an event stream.
+  // The server's data listener would hand bytes to the closed parser, which ignores them.
   // Ours goes on before the server's come off: removing an event's only listener deletes the
   // event from the socket's listener table, which turns that table (node keeps it a fast-mode
   // object) into a hash table of about 800 bytes, held for the stream's whole life.
-  const serverListeners = socket.listeners('data') as ((...args: unknown[]) => void)[];
-  socket.on('data', () => socket.destroy());
-  for (const listener of serverListeners) socket.removeListener('data', listener);
+  const serverData = socket.listeners('data') as ((...args: unknown[]) => void)[];
+  const guard = (chunk: Buffer) => {
+    if (handBack && res.writableEnded && !socket.destroyed) {
+      // The response is over: this is the client's next request, for the parser to come.
+      socket.pause();
+      socket.unshift(chunk);
+      return;
+    }
+    socket.destroy();
+  };
+  socket.on('data', guard);
+  for (const listener of serverData) socket.removeListener('data', listener);
+
+  if (handBack) {
+    const server = socket.server as HttpServer;
+    const listeners = handBack;
+    res.once('finish', () => {
+      if (socket.destroyed || !socket.writable || socket.readableEnded) {
+        socket.destroy();
+        return;
+      }
+      if (socket._handle) socket._handle._consumed = false; // so the fresh parser reads the socket natively again
+      server.emit('connection', socket);
+      // The old listeners come off after the new ones are on, so no event's table entry is deleted.
+      socket.removeListener('data', guard);
+      listeners.remove();
+      socket.resume(); // what came early (held by the guard) goes to the fresh parser
+    });
+  }
   return true;
 }

@@ -55,12 +55,10 @@ export function eventStream(services: Services) {
     // A stream held open by 10,000 waiting pages keeps its header block for its whole life
     // (see docs/benchmarks.md): the headers browsers apply only to documents are dropped.
     for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
-    // `Connection: close`: the connection ends with the stream (EventSource never reuses it),
-    // which lets it give up its HTTP parser while it waits (retire-http-parser.ts). The body
-    // then simply runs until the close, so it is sent without chunked framing: each event is
-    // one plain write, and the end writes nothing.
-    res.setHeader('Connection', 'close');
-    res.removeHeader('Transfer-Encoding');
+    // Chunked, on a keep-alive connection: the connection gives up its HTTP parser while the
+    // page waits and gets a fresh one when the stream ends (retire-http-parser.ts), so the
+    // browser's next request (the completion) or a proxy's next one can use it, without a new
+    // TCP or TLS handshake at the moment the person is waiting to be signed in.
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     let ended = false;
     let unregister: (() => void) | undefined;

@@ -94,42 +94,48 @@ describe('the waiting page’s event stream', () => {
     expect(requests.some((l) => l.path === '/q/:secret')).toBe(true);
   });
 
-  it('ends a waiting page’s connection with its stream, and closes it if the client sends anything more', async () => {
+  it('keeps a waiting page’s connection for its next request once the stream ends, and closes it if the client talks during the stream', async () => {
     const { phone } = await enrolledPhone(qrid);
     const rp = await RelyingParty.discover(qrid.issuer);
     const desktop = new BrowserClient(qrid.issuer);
     const waiting = readQrPage(await desktop.follow(await desktop.get(await rp.authorizationUrl())));
     const cookie = [...desktop.cookies.entries()].map(([n, c]) => `${n}=${c.value}`).join('; ');
     const request = `GET /interaction/${waiting.uid}/events HTTP/1.1\r\nHost: ${new URL(qrid.issuer).host}\r\nCookie: ${cookie}\r\nAccept: text/event-stream\r\n\r\n`;
+    const until = async (condition: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
     const open = async () => {
       const socket = connect(Number(new URL(qrid.issuer).port), '127.0.0.1');
       let text = '';
       socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
       socket.write(request);
-      const deadline = Date.now() + 5000;
-      while (!text.includes('"state":"waiting"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => text.includes('"state":"waiting"'));
       return { socket, closed, text: () => text };
     };
 
     // A client that talks over its stream (here: a smuggled second request) loses the connection.
     const talker = await open();
     expect(talker.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(talker.text().toLowerCase()).toContain('connection: close');
     await new Promise((resolve) => setTimeout(resolve, 50)); // the parser is retired a tick after the head
     talker.socket.write(`GET /jwks HTTP/1.1\r\nHost: x\r\n\r\n`);
     await talker.closed;
     expect(talker.text()).not.toContain('"keys"');
 
-    // A quiet one still gets the approval, and the connection ends with the stream.
+    // A quiet one gets the approval; the stream ends (chunked, so the end is framed) and the
+    // connection, parser retired while it waited, serves the next request.
     const listener = await open();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await answerQr(phone, waiting.qrUrl);
-    await listener.closed;
-    expect(listener.text()).toContain('"state":"approved"');
-    // The body runs until the close, without chunked framing, and ends with the final event.
-    expect(listener.text().toLowerCase()).not.toContain('transfer-encoding');
-    expect(listener.text()).toMatch(/\r\n\r\nretry: 2000\n\n(data: .*\n\n)*data: \{"state":"approved"[^\n]*\n\n$/);
+    await until(() => listener.text().endsWith('0\r\n\r\n'));
+    expect(listener.text().toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(listener.text().toLowerCase()).not.toContain('connection: close');
+    expect(listener.text()).toMatch(/data: \{"state":"approved"[^\n]*\n\n\r\n0\r\n\r\n$/);
+    listener.socket.write(`GET /jwks HTTP/1.1\r\nHost: ${new URL(qrid.issuer).host}\r\n\r\n`);
+    await until(() => listener.text().includes('"keys"'));
+    expect(listener.text()).toContain('"keys"');
+    listener.socket.destroy();
   });
 
   it('tells a stream without a pending approval that it has expired and ends it', async () => {
