@@ -32,11 +32,9 @@ export interface Hit {
   text: string;
 }
 
-function send(url: URL, method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+function send(url: URL, method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal, pooled = true): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    // An event stream holds its connection for its whole life: it gets one of its own, outside the pool.
-    const own = signal !== undefined;
-    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent: own ? false : agent, signal }, resolve);
+    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent: pooled ? agent : false, signal }, resolve);
     req.on('error', reject);
     req.end(body);
   });
@@ -106,9 +104,15 @@ export class EventStream {
     response.on('close', stop);
   }
 
-  static async open(url: string, jar: Jar): Promise<EventStream> {
+  /**
+   * `pooled`: as a browser does during a login, the stream takes a connection from the keep-alive
+   * pool (the one the page came on, if it is free), and once the stream has ended the connection
+   * goes back for the next request. Without it the stream gets a connection of its own, closed
+   * with it: for the thousands of pages held open at once, which a pool of 64 could not carry.
+   */
+  static async open(url: string, jar: Jar, { pooled = false }: { pooled?: boolean } = {}): Promise<EventStream> {
     const controller = new AbortController();
-    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, undefined, controller.signal);
+    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, undefined, controller.signal, pooled);
     if (response.statusCode !== 200) {
       response.resume();
       throw new Error(`event stream answered ${response.statusCode}`);
@@ -138,7 +142,9 @@ export class EventStream {
     }
   }
 
+  /** Ends the stream; one that ended by itself has already given its connection back to the pool. */
   close(): void {
+    if (this.#ended) return;
     this.#controller.abort();
     this.#response.destroy();
   }
