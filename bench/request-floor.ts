@@ -6,18 +6,20 @@ import { freePort } from './loopback.js';
 import { FLOOR_SERVER, flowTarget, type Loaded, pairedRound, startNode, writeConfig } from './processes.js';
 
 /**
- * `node dist/bench/request-floor.js [--requests 3] [--rounds 6] [--seconds 6]`: what the
- * number of requests alone costs. Two baseline servers (bench/baseline-server.ts) are loaded
- * at once, as in bench/paired.ts: A runs the floor's flow, B the same flow plus `--requests`
- * requests that do nothing on the browser's keep-alive connection and one more on a new
- * connection, which is what a QR login adds in number (its event stream on a connection of its
- * own, the phone's GET and POST, the completion). Prints B ÷ A per round: the share of the
+ * `node dist/bench/request-floor.js [--requests 3] [--new-connections 1] [--rounds 6] [--seconds 6]`:
+ * what the number of requests alone costs. Two baseline servers (bench/baseline-server.ts) are
+ * loaded at once, as in bench/paired.ts: A runs the floor's flow, B the same flow plus
+ * `--requests` requests that do nothing on the browser's keep-alive connection and
+ * `--new-connections` more on a new connection each (the defaults are what a QR login added in
+ * number until round 15: its event stream on a connection of its own, the phone's GET and POST,
+ * the completion; since then its stream's connection is kept, so 4 and 0). Prints B ÷ A per round: the share of the
  * floor's flow a QR login would cost if everything it does in those requests were free.
  */
 const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '3' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '6' } },
+  options: { requests: { type: 'string', default: '3' }, 'new-connections': { type: 'string', default: '1' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '6' } },
 });
 const extra = Number(values.requests);
+const fresh = Number(values['new-connections']);
 
 async function up(flow: Loaded['flow']): Promise<Loaded> {
   const port = await freePort();
@@ -28,7 +30,7 @@ async function up(flow: Loaded['flow']): Promise<Loaded> {
 async function withNothingRequests(target: FlowTarget): Promise<number> {
   const browser = new Jar();
   for (let i = 0; i < extra; i += 1) await request(target.browserBase, browser, 'GET', '/bench/nothing');
-  await getOnNewConnection(`${target.browserBase}/bench/nothing`);
+  for (let i = 0; i < fresh; i += 1) await getOnNewConnection(`${target.browserBase}/bench/nothing`);
   return baselineFlow(target);
 }
 
@@ -41,7 +43,7 @@ try {
     const perFlow = await pairedRound(a, b, 4, Number(values.seconds));
     ratios.push(perFlow.b / perFlow.a);
     process.stdout.write(
-      `round ${round}: floor ${Math.round(perFlow.a)} µs/flow, with ${extra} + 1 requests that do nothing ${Math.round(perFlow.b)} µs/flow, B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`,
+      `round ${round}: floor ${Math.round(perFlow.a)} µs/flow, with ${extra} + ${fresh} requests that do nothing ${Math.round(perFlow.b)} µs/flow, B/A ${(perFlow.b / perFlow.a).toFixed(3)}\n`,
     );
   }
   const mean = ratios.reduce((sum, r) => sum + r, 0) / ratios.length;
