@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { retireHttpParser } from './retire-http-parser.js';
+import { SERVER_LISTENERS } from './server-listeners.js';
 
 /** A node:http server whose /events answers an event stream and retires its parser a tick later. */
 interface Harness {
@@ -139,17 +140,8 @@ describe('retireHttpParser', () => {
     const res = harness.streams[0] as ServerResponse;
     const socket = res.socket as Socket;
     expect(parserOf(res)).toBeNull();
-    // node:http's own listeners, by the names node gives them (server-listeners.ts).
-    const named: Array<[string, string]> = [
-      ['end', 'bound socketOnEnd'],
-      ['close', 'bound socketOnClose'],
-      ['drain', 'bound socketOnDrain'],
-      ['error', 'socketOnError'],
-      ['timeout', 'socketOnTimeout'],
-      ['resume', 'onSocketResume'],
-      ['pause', 'onSocketPause'],
-      ['data', 'bound socketOnData'],
-    ];
+    // node:http's own listeners, by the names node gives them, and its data listener.
+    const named = [...SERVER_LISTENERS, ['data', 'bound socketOnData'] as const];
     const count = () => named.map(([event, name]) => socket.listeners(event).filter((l) => l.name === name).length);
     expect(count()).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
 

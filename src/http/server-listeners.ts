@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
  * set must come off first or both would answer every event. Not a public API: if any one is
  * not found, the connection is not one this can hand back.
  */
-const SERVER_LISTENERS: ReadonlyArray<readonly [event: string, name: string]> = [
+export const SERVER_LISTENERS: ReadonlyArray<readonly [event: string, name: string]> = [
   ['end', 'bound socketOnEnd'],
   ['close', 'bound socketOnClose'],
   ['drain', 'bound socketOnDrain'],
