@@ -73,7 +73,7 @@ export async function request(
   return { status: response.statusCode ?? 0, location: typeof location === 'string' ? location : null, text: await readText(response) };
 }
 
-/** A GET on a connection of its own, closed after the answer (as an event stream opens one); the body is discarded. */
+/** A GET on a connection of its own, closed after the answer (as a page's event stream held open gets one); the body is discarded. */
 export function getOnNewConnection(url: string): Promise<void> {
   return new Promise((resolve, reject) => void httpRequest(url, { agent: false }, (response) => response.resume().on('end', resolve)).on('error', reject).end());
 }

@@ -7,7 +7,7 @@ import { cpuMicros, enrollPhone, QRID_SERVER, startNode, untilSteady, writeConfi
  * `node dist/bench/route-cost.js [route]`: server CPU per request of qrid's requests that can
  * be repeated on their own, under the bench's load (8 concurrent clients, 4 s each, memory
  * store), beside a request that does nothing (`/healthz`: the HTTP stack and qrid's
- * middleware) and the same on a new connection each time (as an event stream opens one).
+ * middleware) and the same on a new connection each time (as a page's event stream held open gets one).
  * `route` runs only that line (e.g. under `--cpu-prof` by setting PROFILE_DIR).
  */
 const only = process.argv[2];

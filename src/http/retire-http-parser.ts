@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as HttpServer } from 'node:http';
 
-import { serverListenersOf, type ServerListeners } from './server-listeners.js';
+import { serverListenersOf } from './server-listeners.js';
 
 /**
  * The slice of node:http's per-connection parser (an `HTTPParser` from the http_parser
@@ -60,13 +60,10 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
   const parser = socket.parser;
   if (socket.destroyed || !isConnectionParser(parser) || parser.incoming !== req) return false;
   if (req.complete !== true || !res.headersSent) return false;
-  const closesWithResponse = String(res.getHeader('Connection')).toLowerCase() === 'close' || res.shouldKeepAlive === false;
-  let handBack: ServerListeners | undefined;
-  if (!closesWithResponse) {
-    if (!res.chunkedEncoding || socket.encrypted || !(socket.server instanceof HttpServer)) return false;
-    handBack = serverListenersOf(socket);
-    if (!handBack) return false;
-  }
+  const keepsConnection = String(res.getHeader('Connection')).toLowerCase() !== 'close' && res.shouldKeepAlive !== false;
+  const server = socket.server instanceof HttpServer ? socket.server : undefined;
+  const handBack = keepsConnection && server && res.chunkedEncoding && !socket.encrypted ? serverListenersOf(socket) : undefined;
+  if (keepsConnection && !handBack) return false;
 
   if (parser._consumed) {
     parser.unconsume();
@@ -95,9 +92,7 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
   socket.on('data', guard);
   for (const listener of serverData) socket.removeListener('data', listener);
 
-  if (handBack) {
-    const server = socket.server as HttpServer;
-    const listeners = handBack;
+  if (handBack && server) {
     res.once('finish', () => {
       if (socket.destroyed || !socket.writable || socket.readableEnded) {
         socket.destroy();
@@ -107,7 +102,7 @@ export function retireHttpParser(req: IncomingMessage, res: ServerResponse): boo
       server.emit('connection', socket);
       // The old listeners come off after the new ones are on, so no event's table entry is deleted.
       socket.removeListener('data', guard);
-      listeners.remove();
+      handBack.remove();
       socket.resume(); // what came early (held by the guard) goes to the fresh parser
     });
   }
