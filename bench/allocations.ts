@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 const port = await freePort();
 const base = `http://localhost:${port}`;
-const server = await startNode(serverScript(values.baseline), port, writeConfig(base, { kind: 'memory' }), ['--inspect=127.0.0.1:0']);
+const server = await startNode(serverScript(values.baseline), port, writeConfig(base, { kind: 'memory' }), { nodeArgs: ['--inspect=127.0.0.1:0'] });
 try {
   const inspector = await Inspector.attach(server.output);
   const target = await flowTarget(server, values.baseline);

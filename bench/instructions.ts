@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   for (const [name, floor] of [['baseline', true], ['qrid', false]] as const) {
     if (values.only && values.only !== name) continue;
     const port = await freePort();
-    const server = await startNode(serverScript(floor), port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), ['--inspect=127.0.0.1:0'], [], wrapper);
+    const server = await startNode(serverScript(floor), port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), { nodeArgs: ['--inspect=127.0.0.1:0'], wrapper });
     const inspector = await Inspector.attach(server.output);
     try {
       measured[name] = await measure(server, inspector, floor ? baselineFlow : qrFlow, await flowTarget(server, floor));

@@ -18,7 +18,7 @@ import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeCon
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' } },
+  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' }, 'node-args-a': { type: 'string', default: '' }, 'node-args-b': { type: 'string', default: '' } },
 });
 const other = positionals[0];
 if (!other) {
@@ -29,16 +29,16 @@ const script = serverScript(values.baseline);
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 
-async function up(scriptPath: string): Promise<Loaded> {
+async function up(scriptPath: string, nodeArgs: string): Promise<Loaded> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(scriptPath, port, writeConfig(base, store));
+  const server = await startNode(scriptPath, port, writeConfig(base, store), { nodeArgs: nodeArgs.split(' ').filter(Boolean) });
   return { server, target: await flowTarget(server, values.baseline), flow };
 }
 
-const a = await up(resolve(other, script));
-const b = await up(script);
+const a = await up(resolve(other, script), values['node-args-a']);
+const b = await up(script, values['node-args-b']);
 try {
   await Promise.all([drive(flow, a.target, CONCURRENCY, 2), drive(flow, b.target, CONCURRENCY, 2)]); // warm-up
   const rounds: { a: number; b: number }[] = [];

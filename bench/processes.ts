@@ -9,6 +9,7 @@ import { CLOCK_MARGIN_MS } from '../src/approvals/recent-events.js';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT, drive, type FlowTarget, loadJwks } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
+import { onCpus } from './cores.js';
 import { attribute, Jar, request } from './http-client.js';
 import { threadCpu } from './thread-cpu.js';
 
@@ -60,10 +61,22 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). `wrapper`: a command the server runs under (valgrind, for bench/instructions.ts); it starts slower. */
-export async function startNode(script: string, port: number, configFile: string, nodeArgs: string[] = [], args: string[] = [], wrapper: string[] = []): Promise<Server> {
+export interface StartOptions {
+  /** node's own flags, before the script. */
+  nodeArgs?: string[];
+  /** The script's own arguments. */
+  args?: string[];
+  /** A command the server runs under (valgrind, for bench/instructions.ts); it starts slower. */
+  wrapper?: string[];
+  /** The CPUs the server may run on, as taskset lists them (bench/cores.ts); this process's when absent. */
+  cpus?: string;
+}
+
+/** `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). */
+export async function startNode(script: string, port: number, configFile: string, { nodeArgs = [], args = [], wrapper = [], cpus }: StartOptions = {}): Promise<Server> {
   const argv = [...nodeArgs, isAbsolute(script) ? script : join(projectRoot, script), ...args];
-  const child = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv, {
+  const command = [...(cpus === undefined ? [] : onCpus(cpus)), ...wrapper, process.execPath, ...argv];
+  const child = spawn(command[0] as string, command.slice(1), {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -133,9 +146,10 @@ export async function pairedRound(a: Loaded, b: Loaded, concurrency: number, sec
 }
 
 /** A Redis of the bench's own, so its memory and command counters measure qrid alone. */
-export async function startRedis(): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
+export async function startRedis({ cpus }: { cpus?: string } = {}): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const command = [...(cpus === undefined ? [] : onCpus(cpus)), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn(command[0] as string, command.slice(1), { stdio: 'ignore' });
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 100 });
   client.on('error', () => undefined); // refused until redis-server is up; `until` retries
   await until('redis-server', async () => {

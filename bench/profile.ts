@@ -16,7 +16,7 @@ const arg = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'memory';
 const dir = process.env.PROFILE_DIR ?? '/tmp/qrid-profile';
 const store = arg === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'redis', url: arg, prefix: `profile-${port}:` } as const);
 const profiling = !process.env.NO_PROFILE;
-const server = await startNode(serverScript(baseline), port, writeConfig(base, store), profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+const server = await startNode(serverScript(baseline), port, writeConfig(base, store), { nodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [] });
 const target = await flowTarget(server, baseline); // qrid steady, as the bench measures: streams catch up from the log of recent events
 const cpuBefore = cpuMicros(server);
 const run = await drive(baseline ? baselineFlow : qrFlow, target, 8, Number(process.env.SECONDS ?? 8));

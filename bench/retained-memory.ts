@@ -49,13 +49,16 @@ async function pendingLogin(base: string, i: number, kind: Kind): Promise<{ jar:
   return { jar, path: (await openQrPage(base, jar, `s${i}`)).path };
 }
 
-/** `snapshots`: a directory for heap snapshots of both stages (bench/heap-diff.ts); RSS then includes the snapshots'. */
-export async function retainedMemory(kind: Kind, n: number, redisUrl: string | undefined, snapshots?: string) {
+/**
+ * `snapshots`: a directory for heap snapshots of both stages (bench/heap-diff.ts); RSS then
+ * includes the snapshots'. `cpus`: where the server runs (bench/cores.ts), this process's CPUs when absent.
+ */
+export async function retainedMemory(kind: Kind, n: number, redisUrl: string | undefined, { snapshots, cpus }: { snapshots?: string; cpus?: string } = {}) {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = kind === 'redis' ? ({ kind, url: redisUrl as string, prefix: `sm-${port}:` } as const) : ({ kind: 'memory' } as const);
   const script = kind === 'floor' || kind === 'koa' ? 'dist/bench/sse-floor-server.js' : QRID_SERVER;
-  const server = await startNode(script, port, writeConfig(base, store), ['--inspect=127.0.0.1:0'], kind === 'koa' ? ['--koa'] : []);
+  const server = await startNode(script, port, writeConfig(base, store), { nodeArgs: ['--inspect=127.0.0.1:0'], args: kind === 'koa' ? ['--koa'] : [], cpus });
   const inspector = await Inspector.attach(server.output);
   try {
     await inBatches(200, 100, (i) => pendingLogin(base, -i, kind)); // warm-up: JIT, lazily built modules

@@ -13,7 +13,7 @@ import { cpuMicros, enrollPhone, QRID_SERVER, startNode, untilSteady, writeConfi
 const only = process.argv[2];
 const port = await freePort();
 const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
-const server = await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), profile);
+const server = await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), { nodeArgs: profile });
 const phone = await enrollPhone(server);
 await untilSteady(server);
 

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const kinds = (values.stores as string).split(',') as Kind[];
   const redis = kinds.includes('redis') ? await startRedis() : undefined;
   const results = [];
-  for (const kind of kinds) for (const n of (values.streams as string).split(',').map(Number)) results.push(await retainedMemory(kind, n, redis?.url, values.snapshots));
+  for (const kind of kinds) for (const n of (values.streams as string).split(',').map(Number)) results.push(await retainedMemory(kind, n, redis?.url, { snapshots: values.snapshots }));
   await redis?.stop();
   process.stdout.write(`${JSON.stringify({ machine, results }, null, 2)}\n\n| store | streams | RSS/stream | heap used/stream | heap total/stream | RSS/stream incl. pending login |\n| --- | --- | --- | --- | --- | --- |\n`);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

@@ -31,7 +31,7 @@ async function measure(baseline: boolean): Promise<Measured> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `where-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(serverScript(baseline), port, writeConfig(base, store), ['--inspect=127.0.0.1:0']);
+  const server = await startNode(serverScript(baseline), port, writeConfig(base, store), { nodeArgs: ['--inspect=127.0.0.1:0'] });
   try {
     const inspector = await Inspector.attach(server.output);
     const target = await flowTarget(server, baseline);
