@@ -1,6 +1,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
+import { allowedCpus, hasTaskset, pinThisProcess, splitCores } from './cores.js';
 import { baselineFlow, drive, type FlowTarget, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
 import { freePort } from './loopback.js';
@@ -16,12 +17,18 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
     streams: { type: 'string', default: '10000' },
+    unpinned: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const STREAMS = Number(values.streams);
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+// The issue's setup: each server under load on one core, this process (the load generator)
+// and the bench's Redis on the other (bench/cores.ts). `--unpinned` leaves it to the scheduler.
+const split = values.unpinned ? { none: 'asked for with --unpinned' } : hasTaskset() ? splitCores(allowedCpus()) : { none: 'taskset is not installed' };
+const pinned = 'server' in split ? split : undefined;
+if (pinned) pinThisProcess(pinned.generator);
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
 
 async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget, server: Server) {
@@ -46,7 +53,7 @@ async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget,
 /** oidc-provider's floor (bench/baseline-server.ts) on `store`, measured like qrid, then stopped. */
 async function floor(name: string, store: StoreChoice) {
   const port = await freePort();
-  const server = await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store));
+  const server = await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
   const run = await throughput(name, baselineFlow, await flowTarget(server, true), server);
   await server.stop();
   return run;
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
     node: process.version,
     kernel: release(),
     loadGenerator: `this process (${CONCURRENCY} concurrent flows, ${SECONDS} s per measurement after a 2 s warm-up)`,
+    placement: pinned ? `each server under load on CPU ${pinned.server}; the load generator and Redis on CPU ${pinned.generator}` : `not pinned (${'none' in split ? split.none : ''})`,
   };
   log(`machine: ${JSON.stringify(machine)}`);
 
@@ -68,24 +76,24 @@ async function main(): Promise<void> {
 
   // 2. qrid, memory store.
   const memPort = await freePort();
-  const memory = await startNode(QRID_SERVER, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }));
+  const memory = await startNode(QRID_SERVER, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }), { cpus: pinned?.server });
   const memoryTarget = await flowTarget(memory, false);
   const memoryRun = await throughput('qrid (memory)', qrFlow, memoryTarget, memory);
   await memory.stop();
 
   // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
   // The floor on the same Redis first: what oidc-provider alone pays for the store.
-  const redis = await startRedis();
+  const redis = await startRedis({ cpus: pinned?.generator });
   const baselineRedisRun = await floor('baseline (redis)', { kind: 'redis', url: redis.url, prefix: 'floor:' });
   await redis.client.flushall(); // the floor's records must not weigh in qrid's store figures
   const aPort = await freePort();
   const issuer = `http://localhost:${aPort}`;
   const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
-  const a = await startNode(QRID_SERVER, aPort, config);
+  const a = await startNode(QRID_SERVER, aPort, config, { cpus: pinned?.server });
   const redisTarget = await flowTarget(a, false);
   const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget, a);
 
-  const b = await startNode(QRID_SERVER, await freePort(), config);
+  const b = await startNode(QRID_SERVER, await freePort(), config, { cpus: pinned?.server });
   fromPostStart.length = 0;
   const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, Math.min(SECONDS, 8));
   if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);
@@ -140,7 +148,7 @@ async function main(): Promise<void> {
   // What the waiting pages keep, apart from the garbage of loading them (which the figures
   // above include, however much of it V8 had not yet collected): a fresh instance on the same
   // Redis, full GCs before each sample (bench/retained-memory.ts).
-  const retained = await retainedMemory('redis', STREAMS, redis.url);
+  const retained = await retainedMemory('redis', STREAMS, redis.url, { cpus: pinned?.server });
   await redis.stop();
 
   const ratioMemory = memoryRun.flowsPerSecond / baselineRun.flowsPerSecond;
