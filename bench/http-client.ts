@@ -6,10 +6,20 @@ import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
  * Plain node:http with keep-alive: fetch (undici) cost the load generator about a core's
  * worth at these rates, so the generator, not the server, was close to being what was measured.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const browsers = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** A device's own connection pool: its requests never wait for sockets the browsers hold. */
+export const deviceAgent = (): Agent => new Agent({ keepAlive: true, maxSockets: 64 });
 
 export class Jar {
   readonly cookies = new Map<string, string>();
+
+  /**
+   * `agent`: the browsers' shared pool unless this jar is another device's. The phone has a pool
+   * of its own: with the browsers' pool it could wait for a socket held by the very stream
+   * that waits for its approval, and at 64 flows in flight every flow did.
+   */
+  constructor(readonly agent: Agent = browsers) {}
 
   header(): string {
     return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
@@ -32,9 +42,9 @@ export interface Hit {
   text: string;
 }
 
-function send(url: URL, method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal, pooled = true): Promise<IncomingMessage> {
+function send(url: URL, method: string, headers: Record<string, string>, agent: Agent | false, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent: pooled ? agent : false, signal }, resolve);
+    const req = httpRequest(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers, agent, signal }, resolve);
     req.on('error', reject);
     req.end(body);
   });
@@ -66,6 +76,7 @@ export async function request(
       ...(options.form && !options.fromServer ? { Origin: options.origin ?? base, 'Sec-Fetch-Site': 'same-origin' } : {}),
       ...options.headers,
     },
+    jar.agent,
     options.form ? new URLSearchParams(options.form).toString() : undefined,
   );
   jar.take(response);
@@ -112,7 +123,7 @@ export class EventStream {
    */
   static async open(url: string, jar: Jar, { pooled = false }: { pooled?: boolean } = {}): Promise<EventStream> {
     const controller = new AbortController();
-    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, undefined, controller.signal, pooled);
+    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, pooled ? jar.agent : false, undefined, controller.signal);
     if (response.statusCode !== 200) {
       response.resume();
       throw new Error(`event stream answered ${response.statusCode}`);

@@ -10,7 +10,7 @@ import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT, drive, type FlowTarget, loadJwks } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
 import { onCpus } from './cores.js';
-import { attribute, Jar, request } from './http-client.js';
+import { attribute, deviceAgent, Jar, request } from './http-client.js';
 import { threadCpu } from './thread-cpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
@@ -107,7 +107,7 @@ export async function startNode(script: string, port: number, configFile: string
 export async function enrollPhone(server: Server): Promise<Jar> {
   await until('the setup link', async () => /\/enroll\/[\w-]{22}/.test(server.output()));
   const path = (/\/enroll\/[\w-]{22}/.exec(server.output()) as RegExpExecArray)[0];
-  const phone = new Jar();
+  const phone = new Jar(deviceAgent());
   const page = await request(server.base, phone, 'GET', path);
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'enrollment csrf');
   const done = await request(server.base, phone, 'POST', path, { form: { csrf, username: 'bench', device_name: 'bench phone' } });
