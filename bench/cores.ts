@@ -35,6 +35,13 @@ export function splitCores(allowed: readonly number[]): CoreSplit | { none: stri
   return { server: String(allowed.at(-1)), generator: allowed.slice(0, -1).join(',') };
 }
 
+/** The split for this process's CPUs, or an error that says why there is none. */
+export function requireCoreSplit(): CoreSplit {
+  const split = splitCores(allowedCpus());
+  if ('none' in split) throw new Error(`cannot give the server a core of its own: ${split.none}`);
+  return split;
+}
+
 /** The CPUs this process may run on (its affinity, which a container may narrow). */
 export function allowedCpus(): number[] {
   const line = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));

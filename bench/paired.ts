@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { pinThisProcess, requireCoreSplit } from './cores.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
 import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeConfig } from './processes.js';
 
 /**
- * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6]`:
+ * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6] [--pinned] [--node-args-a=<flags>] [--node-args-b=<flags>]`:
  * the server CPU per flow of another build (A: a checkout whose `dist/` is built, e.g. a
  * `git worktree` of an earlier commit) and of this one (B), both loaded at once by this process,
  * memory store (or both on the Redis at `--redis`, each under its own key prefix), and B ÷ A
@@ -14,26 +15,32 @@ import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeCon
  * ±15 % from one run to the next (steal, frequency, the neighbours); two servers measured in
  * the same seconds see the same machine, so their ratio stays within about ±1.5 % a round
  * (an A/A run gave a mean of 0.998). The absolute figures are higher than `npm run bench`'s:
- * three busy processes share two cores. `--baseline` compares the floor's server instead.
+ * three busy processes share two cores. `--baseline` compares the floor's server instead;
+ * `--pinned` puts both servers on one core and this process on the other; `--node-args-a/-b`
+ * give each server node flags (`--node-args-b=--single-threaded-gc`; give `.` as the other
+ * checkout to compare flags on one build).
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' }, 'node-args-a': { type: 'string', default: '' }, 'node-args-b': { type: 'string', default: '' } },
+  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' }, 'node-args-a': { type: 'string', default: '' }, 'node-args-b': { type: 'string', default: '' }, pinned: { type: 'boolean', default: false } },
 });
 const other = positionals[0];
 if (!other) {
-  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S]\n');
+  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S] [--pinned] [--node-args-a=FLAGS] [--node-args-b=FLAGS]\n');
   process.exit(2);
 }
 const script = serverScript(values.baseline);
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
+// --pinned: both servers share one core and this process has the other, as in `npm run bench`.
+const split = values.pinned ? requireCoreSplit() : undefined;
+if (split) pinThisProcess(split.generator);
 
 async function up(scriptPath: string, nodeArgs: string): Promise<Loaded> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(scriptPath, port, writeConfig(base, store), { nodeArgs: nodeArgs.split(' ').filter(Boolean) });
+  const server = await startNode(scriptPath, port, writeConfig(base, store), { nodeArgs: nodeArgs.split(' ').filter(Boolean), cpus: split?.server });
   return { server, target: await flowTarget(server, values.baseline), flow };
 }
 
