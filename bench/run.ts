@@ -2,10 +2,11 @@ import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { allowedCpus, hasTaskset, pinThisProcess, splitCores } from './cores.js';
-import { baselineFlow, drive, type FlowTarget, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
+import { baselineFlow, drive, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
+import { type Contender, interleaved, roundRatios, type Throughput } from './interleaved.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, FLOOR_SERVER, flowTarget, metric, QRID_SERVER, type Server, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
+import { FLOOR_SERVER, flowTarget, metric, QRID_SERVER, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 import { retainedMemory } from './retained-memory.js';
 
 /**
@@ -14,13 +15,15 @@ import { retainedMemory } from './retained-memory.js';
  */
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '10' }, // the floor's flow goes on getting cheaper for about 12 s (round 13)
+    rounds: { type: 'string', default: '5' },
+    window: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '8' },
     streams: { type: 'string', default: '10000' },
     unpinned: { type: 'boolean', default: false },
   },
 });
-const SECONDS = Number(values.seconds);
+const SCHEDULE = { warmupSeconds: Number(values.warmup), rounds: Number(values.rounds), windowSeconds: Number(values.window), rewarmSeconds: 0.5 };
 const CONCURRENCY = Number(values.concurrency);
 const STREAMS = Number(values.streams);
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -31,34 +34,6 @@ const pinned = 'server' in split ? split : undefined;
 if (pinned) pinThisProcess(pinned.generator);
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
 
-async function throughput(name: string, flow: typeof qrFlow, target: FlowTarget, server: Server) {
-  await drive(flow, target, CONCURRENCY, 2); // warm-up: JIT, caches, connections
-  const cpuBefore = cpuMicros(server);
-  const run = await drive(flow, target, CONCURRENCY, SECONDS);
-  // The server's CPU time per flow: unlike flows per second, it does not move with how the
-  // VM shares its two cores with the load generator at the moment.
-  const serverCpuMicrosPerFlow = Math.round((cpuMicros(server) - cpuBefore) / Math.max(1, run.flows));
-  if (run.errors) log(`${name}: ${run.errors} errors (first: ${run.firstError})`);
-  const result = {
-    flowsPerSecond: Math.round((run.flows / run.seconds) * 10) / 10,
-    flows: run.flows,
-    errors: run.errors,
-    seconds: Math.round(run.seconds * 10) / 10,
-    serverCpuMicrosPerFlow,
-  };
-  log(`${name}: ${result.flowsPerSecond} flows/s, ${serverCpuMicrosPerFlow} µs of server CPU per flow`);
-  return { ...result, latencies: run.latencies };
-}
-
-/** oidc-provider's floor (bench/baseline-server.ts) on `store`, measured like qrid, then stopped. */
-async function floor(name: string, store: StoreChoice) {
-  const port = await freePort();
-  const server = await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
-  const run = await throughput(name, baselineFlow, await flowTarget(server, true), server);
-  await server.stop();
-  return run;
-}
-
 async function main(): Promise<void> {
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -66,36 +41,47 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     kernel: release(),
-    loadGenerator: `this process (${CONCURRENCY} concurrent flows, ${SECONDS} s per measurement after a 2 s warm-up)`,
+    loadGenerator: `this process (${CONCURRENCY} concurrent flows; the four servers take turns, ${SCHEDULE.rounds} windows of ${SCHEDULE.windowSeconds} s each, after ${SCHEDULE.warmupSeconds} s of warm-up each)`,
     placement: pinned ? `each server under load on CPU ${pinned.server}; the load generator and Redis on CPU ${pinned.generator}` : `not pinned (${'none' in split ? split.none : ''})`,
   };
   log(`machine: ${JSON.stringify(machine)}`);
 
-  // 1. The floor: oidc-provider with an interaction that signs in at once.
-  const baselineRun = await floor('baseline', { kind: 'memory' });
-
-  // 2. qrid, memory store.
-  const memPort = await freePort();
-  const memory = await startNode(QRID_SERVER, memPort, writeConfig(`http://localhost:${memPort}`, { kind: 'memory' }), { cpus: pinned?.server });
-  const memoryTarget = await flowTarget(memory, false);
-  const memoryRun = await throughput('qrid (memory)', qrFlow, memoryTarget, memory);
-  await memory.stop();
-
-  // 3. qrid, Redis store (a Redis of the bench's own), then a second instance for fan-out.
-  // The floor on the same Redis first: what oidc-provider alone pays for the store.
+  // 1–3. Throughput: the floor (oidc-provider with an interaction that signs in at once) and
+  // qrid, each on the memory store and on Redis, taking turns (bench/interleaved.ts). The floor
+  // has a Redis of its own, so qrid's store figures below count qrid's records alone.
+  const floorRedis = await startRedis({ cpus: pinned?.generator });
   const redis = await startRedis({ cpus: pinned?.generator });
-  const baselineRedisRun = await floor('baseline (redis)', { kind: 'redis', url: redis.url, prefix: 'floor:' });
-  await redis.client.flushall(); // the floor's records must not weigh in qrid's store figures
-  const aPort = await freePort();
-  const issuer = `http://localhost:${aPort}`;
-  const config = writeConfig(issuer, { kind: 'redis', url: redis.url, prefix: 'bench:' });
-  const a = await startNode(QRID_SERVER, aPort, config, { cpus: pinned?.server });
+  const qridServer = async (store: StoreChoice) => {
+    const port = await freePort();
+    return startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
+  };
+  const floorServer = async (store: StoreChoice) => {
+    const port = await freePort();
+    return startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
+  };
+  const baselineServer = await floorServer({ kind: 'memory' });
+  const baselineRedisServer = await floorServer({ kind: 'redis', url: floorRedis.url, prefix: 'floor:' });
+  const memory = await qridServer({ kind: 'memory' });
+  const a = await qridServer({ kind: 'redis', url: redis.url, prefix: 'bench:' });
   const redisTarget = await flowTarget(a, false);
-  const redisRun = await throughput('qrid (redis)', qrFlow, redisTarget, a);
+  const contenders: Contender[] = [
+    { name: 'baseline', flow: baselineFlow, target: await flowTarget(baselineServer, true), server: baselineServer },
+    { name: 'qrid (memory)', flow: qrFlow, target: await flowTarget(memory, false), server: memory },
+    { name: 'baseline (redis)', flow: baselineFlow, target: await flowTarget(baselineRedisServer, true), server: baselineRedisServer },
+    { name: 'qrid (redis)', flow: qrFlow, target: redisTarget, server: a },
+  ];
+  const runs = await interleaved(contenders, { concurrency: CONCURRENCY, ...SCHEDULE }, log);
+  const [baselineRun, memoryRun, baselineRedisRun, redisRun] = runs as [Throughput, Throughput, Throughput, Throughput];
+  for (const [i, run] of runs.entries()) {
+    if (run.errors) log(`${contenders[i]?.name}: ${run.errors} errors (first: ${run.firstError})`);
+    log(`${contenders[i]?.name}: median ${run.flowsPerSecond} flows/s, ${run.serverCpuMicrosPerFlow} µs of server CPU per flow`);
+  }
+  await Promise.all([baselineServer.stop(), baselineRedisServer.stop(), memory.stop()]);
+  await floorRedis.stop();
 
-  const b = await startNode(QRID_SERVER, await freePort(), config, { cpus: pinned?.server });
+  const b = await startNode(QRID_SERVER, await freePort(), writeConfig(`http://localhost:${a.port}`, { kind: 'redis', url: redis.url, prefix: 'bench:' }), { cpus: pinned?.server });
   fromPostStart.length = 0;
-  const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, Math.min(SECONDS, 8));
+  const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, 8);
   if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);
   const crossFromPost = percentiles(fromPostStart);
   log(`cross-instance latency: ${JSON.stringify(percentiles(cross.latencies))}`);
@@ -155,6 +141,13 @@ async function main(): Promise<void> {
   const ratioRedis = redisRun.flowsPerSecond / baselineRun.flowsPerSecond;
   const ratioRedisToRedisFloor = redisRun.flowsPerSecond / baselineRedisRun.flowsPerSecond;
   const crossP = percentiles(cross.latencies);
+  // Each round's own ratio (the two windows seconds apart), lowest to highest: the spread the
+  // ratio of medians is read from.
+  const spread = (floorRun: Throughput, qridRun: Throughput) => {
+    const ratios = roundRatios(floorRun.windows, qridRun.windows);
+    return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+  };
+  const roundSpread = { memory: spread(baselineRun, memoryRun), redis: spread(baselineRun, redisRun), redisToRedisBaseline: spread(baselineRedisRun, redisRun) };
   const targets = [
     { figure: 'QR flows/s ÷ baseline, memory', value: Math.round(ratioMemory * 100) / 100, target: '≥ 0.6', met: ratioMemory >= 0.6 },
     // Judged against the memory-store floor, the stricter reading; the same-store ratio is printed beside it.
@@ -179,6 +172,8 @@ async function main(): Promise<void> {
     qridRedisToRedisBaseline: Math.round(ratioRedisToRedisFloor * 100) / 100,
     qridMemory: { ...memoryFigures, approvalToEventMs: percentiles(memoryLatencies) },
     qridRedis: { ...redisFigures, approvalToEventMs: percentiles(redisLatencies) },
+    // The ratio of each round's two windows, lowest–highest.
+    roundRatios: roundSpread,
     // The same comparison by server CPU per flow (baseline's ÷ qrid's), beside the rates.
     serverCpuRatio: { memory: cpuRatio(baselineRun, memoryRun), redis: cpuRatio(baselineRun, redisRun), redisToRedisBaseline: cpuRatio(baselineRedisRun, redisRun) },
     crossInstanceApprovalToEventMs: crossP,
@@ -191,7 +186,8 @@ async function main(): Promise<void> {
   process.stdout.write('| figure | measured | target | met |\n| --- | --- | --- | --- |\n');
   for (const t of targets) process.stdout.write(`| ${t.figure} | ${t.value} | ${t.target} | ${t.met ? 'yes' : 'NO'} |\n`);
   process.stdout.write(
-    `\nmemory per open event stream: ${kb(retained.perStreamWithPendingLogin.rss)} KB RSS kept with its pending login (${kb(retained.perStream.rss)} KB for the stream alone, ${kb(retained.perStream.heap)} KB of heap), ${kb(scale.rssBytesPerStream)} KB RSS added while loading the pages and opening the streams, before any forced GC (${kb(scale.heapBytesPerStream)} KB of heap)\n` +
+    `\nrates and CPU per flow are each server's median window; round by round, qrid ÷ baseline read ${roundSpread.memory} on the memory store, ${roundSpread.redis} on Redis against the floor on memory, ${roundSpread.redisToRedisBaseline} against the floor on the same Redis\n` +
+    `memory per open event stream: ${kb(retained.perStreamWithPendingLogin.rss)} KB RSS kept with its pending login (${kb(retained.perStream.rss)} KB for the stream alone, ${kb(retained.perStream.heap)} KB of heap), ${kb(scale.rssBytesPerStream)} KB RSS added while loading the pages and opening the streams, before any forced GC (${kb(scale.heapBytesPerStream)} KB of heap)\n` +
     `baseline ${baselineRun.flowsPerSecond} flows/s (on Redis ${baselineRedisRun.flowsPerSecond}) · qrid memory ${memoryRun.flowsPerSecond} · qrid Redis ${redisRun.flowsPerSecond} (${result.qridRedisToRedisBaseline} of the floor on the same Redis)\n` +
       `server CPU per flow: baseline ${baselineRun.serverCpuMicrosPerFlow} µs (on Redis ${baselineRedisRun.serverCpuMicrosPerFlow}) · qrid memory ${memoryRun.serverCpuMicrosPerFlow} · qrid Redis ${redisRun.serverCpuMicrosPerFlow}; baseline ÷ qrid: memory ${result.serverCpuRatio.memory}, Redis ${result.serverCpuRatio.redis} (${result.serverCpuRatio.redisToRedisBaseline} against the floor on the same Redis)\n`,
   );
