@@ -27,6 +27,18 @@ const SCHEDULE = { warmupSeconds: Number(values.warmup), rounds: Number(values.r
 const CONCURRENCY = Number(values.concurrency);
 const STREAMS = Number(values.streams);
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const wholeAtLeastOne = (n: number) => Number.isInteger(n) && n >= 1;
+const problems = [
+  ...(wholeAtLeastOne(SCHEDULE.rounds) ? [] : ['--rounds must be a whole number of at least 1']),
+  ...(SCHEDULE.windowSeconds > 0 ? [] : ['--window must be a number of seconds above 0']),
+  ...(SCHEDULE.warmupSeconds >= 0 ? [] : ['--warmup must be a number of seconds, 0 or more']),
+  ...(wholeAtLeastOne(CONCURRENCY) ? [] : ['--concurrency must be a whole number of at least 1']),
+  ...(wholeAtLeastOne(STREAMS) ? [] : ['--streams must be a whole number of at least 1']),
+];
+if (problems.length > 0) {
+  for (const problem of problems) log(problem);
+  process.exit(2);
+}
 // The issue's setup: each server under load on one core, this process (the load generator)
 // and the bench's Redis on the other (bench/cores.ts). `--unpinned` leaves it to the scheduler.
 const split = values.unpinned ? { none: 'asked for with --unpinned' } : hasTaskset() ? splitCores(allowedCpus()) : { none: 'taskset is not installed' };
