@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { pinThisProcess, requireCoreSplit } from './cores.js';
 import { type CpuProfile, timePerFlow } from './cpu-profile.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
@@ -8,7 +9,7 @@ import { flowTarget, serverScript, startNode, writeConfig } from './processes.js
 import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 /**
- * `node dist/bench/where-time-goes.js [--redis <url>] [--seconds 6] [--top 25]`: the floor's
+ * `node dist/bench/where-time-goes.js [--redis <url>] [--seconds 6] [--top 25] [--pinned]`: the floor's
  * server and qrid's (memory store, or both on the Redis at `--redis`, each under its own key
  * prefix; 8 concurrent flows, one after the other), each measured twice after a warm-up:
  * first without a profiler, for CPU per flow by thread kind and by user space against the
@@ -18,7 +19,10 @@ import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
  * deeper stacks of qrid's flow), so read its columns against each other, and the unprofiled
  * figures for absolute CPU per flow.
  */
-const { values } = parseArgs({ options: { redis: { type: 'string' }, seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '25' } } });
+const { values } = parseArgs({ options: { redis: { type: 'string' }, seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '25' }, pinned: { type: 'boolean', default: false } } });
+// --pinned: each server on one core and this process on the other, as in `npm run bench`.
+const split = values.pinned ? requireCoreSplit() : undefined;
+if (split) pinThisProcess(split.generator);
 const seconds = Number(values.seconds);
 
 interface Measured {
@@ -31,7 +35,7 @@ async function measure(baseline: boolean): Promise<Measured> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `where-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(serverScript(baseline), port, writeConfig(base, store), { nodeArgs: ['--inspect=127.0.0.1:0'] });
+  const server = await startNode(serverScript(baseline), port, writeConfig(base, store), { nodeArgs: ['--inspect=127.0.0.1:0'], cpus: split?.server });
   try {
     const inspector = await Inspector.attach(server.output);
     const target = await flowTarget(server, baseline);
