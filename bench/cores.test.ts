@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
@@ -29,9 +28,10 @@ describe('splitCores', () => {
 });
 
 describe('allowedCpus', () => {
-  it("reads this process's affinity", () => {
-    const cpus = allowedCpus();
-    expect(cpus.length).toBe(availableParallelism());
+  it("reads this process's affinity as taskset reports it", () => {
+    // "pid 123's current affinity list: 0,1"
+    const reported = execFileSync('taskset', ['--cpu-list', '--pid', String(process.pid)], { encoding: 'utf8' });
+    expect(allowedCpus()).toEqual(parseCpuList(reported.slice(reported.lastIndexOf(':') + 1)));
   });
 });
 
@@ -45,8 +45,8 @@ describe('onCpus and pinThisProcess', () => {
 
   it('pins every thread of a process, the ones it starts later included', () => {
     const last = String(allowedCpus().at(-1));
-    // In a child (node runs cores.ts as it is), so this test process keeps its CPUs: the child
-    // pins itself, then starts a worker thread and reads the affinity of each of its threads.
+    // In a child (node strips cores.ts's types itself), so this test process keeps its CPUs:
+    // the child pins itself, then starts a worker thread and reads each of its threads' affinity.
     const script = `
       import { pinThisProcess } from ${JSON.stringify(fileURLToPath(new URL('./cores.ts', import.meta.url)))};
       import { readdirSync, readFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ describe('onCpus and pinThisProcess', () => {
       process.stdout.write(JSON.stringify(lists));
       process.exit(0);
     `;
-    const lists = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '--eval', script], { encoding: 'utf8' })) as string[];
+    const lists = JSON.parse(execFileSync(process.execPath, ['--experimental-strip-types', '--input-type=module', '--eval', script], { encoding: 'utf8' })) as string[];
     expect(lists.length).toBeGreaterThan(2);
     expect(new Set(lists)).toEqual(new Set([last]));
   });

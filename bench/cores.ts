@@ -29,7 +29,7 @@ export function parseCpuList(list: string): number[] {
   return cpus;
 }
 
-/** The split for CPUs this process may use, or why there is none (one CPU, no taskset). */
+/** The split of the CPUs given, or why there is none (fewer than two). */
 export function splitCores(allowed: readonly number[]): CoreSplit | { none: string } {
   if (allowed.length < 2) return { none: `only ${allowed.length} CPU allowed` };
   return { server: String(allowed.at(-1)), generator: allowed.slice(0, -1).join(',') };
@@ -37,6 +37,7 @@ export function splitCores(allowed: readonly number[]): CoreSplit | { none: stri
 
 /** The split for this process's CPUs, or an error that says why there is none. */
 export function requireCoreSplit(): CoreSplit {
+  if (!hasTaskset()) throw new Error('cannot pin: taskset (util-linux) is not installed');
   const split = splitCores(allowedCpus());
   if ('none' in split) throw new Error(`cannot give the server a core of its own: ${split.none}`);
   return split;
