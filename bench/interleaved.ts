@@ -41,7 +41,7 @@ export interface Schedule {
   rewarmSeconds: number;
 }
 
-/** The median window: a slow stretch that fell on one window does not move it. */
+/** The median of the windows' rates and, separately, of their CPU per flow: a slow stretch that fell on one window does not move either. */
 export function summarize(windows: readonly Window[]): Window {
   return {
     flowsPerSecond: Math.round(median(windows.map((w) => w.flowsPerSecond)) * 10) / 10,
