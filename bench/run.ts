@@ -45,6 +45,12 @@ const split = values.unpinned ? { none: 'asked for with --unpinned' } : hasTasks
 const pinned = 'server' in split ? split : undefined;
 if (pinned) pinThisProcess(pinned.generator);
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
+/** Everything this run started, stopped on the way out if the run fails (stop() is idempotent). */
+const started: { stop(): Promise<void> }[] = [];
+const track = <T extends { stop(): Promise<void> }>(thing: T): T => {
+  started.push(thing);
+  return thing;
+};
 
 async function main(): Promise<void> {
   const machine = {
@@ -61,15 +67,15 @@ async function main(): Promise<void> {
   // 1–3. Throughput: the floor (oidc-provider with an interaction that signs in at once) and
   // qrid, each on the memory store and on Redis, taking turns (bench/interleaved.ts). The floor
   // has a Redis of its own, so qrid's store figures below count qrid's records alone.
-  const floorRedis = await startRedis({ cpus: pinned?.generator });
-  const redis = await startRedis({ cpus: pinned?.generator });
+  const floorRedis = track(await startRedis({ cpus: pinned?.generator }));
+  const redis = track(await startRedis({ cpus: pinned?.generator }));
   const qridServer = async (store: StoreChoice) => {
     const port = await freePort();
-    return startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
+    return track(await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server }));
   };
   const floorServer = async (store: StoreChoice) => {
     const port = await freePort();
-    return startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server });
+    return track(await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server }));
   };
   const baselineServer = await floorServer({ kind: 'memory' });
   const baselineRedisServer = await floorServer({ kind: 'redis', url: floorRedis.url, prefix: 'floor:' });
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
   await Promise.all([baselineServer.stop(), baselineRedisServer.stop(), memory.stop()]);
   await floorRedis.stop();
 
-  const b = await startNode(QRID_SERVER, await freePort(), writeConfig(`http://localhost:${a.port}`, { kind: 'redis', url: redis.url, prefix: 'bench:' }), { cpus: pinned?.server });
+  const b = track(await startNode(QRID_SERVER, await freePort(), writeConfig(`http://localhost:${a.port}`, { kind: 'redis', url: redis.url, prefix: 'bench:' }), { cpus: pinned?.server }));
   fromPostStart.length = 0;
   const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, 8);
   if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);
@@ -198,14 +204,15 @@ async function main(): Promise<void> {
   process.stdout.write('| figure | measured | target | met |\n| --- | --- | --- | --- |\n');
   for (const t of targets) process.stdout.write(`| ${t.figure} | ${t.value} | ${t.target} | ${t.met ? 'yes' : 'NO'} |\n`);
   process.stdout.write(
-    `\nrates and CPU per flow are each server's median window; round by round, qrid ÷ baseline read ${roundSpread.memory} on the memory store, ${roundSpread.redis} on Redis against the floor on memory, ${roundSpread.redisToRedisBaseline} against the floor on the same Redis\n` +
+    `\neach server's rate and CPU per flow are medians over its windows; round by round, qrid ÷ baseline read ${roundSpread.memory} on the memory store, ${roundSpread.redis} on Redis against the floor on memory, ${roundSpread.redisToRedisBaseline} against the floor on the same Redis\n` +
     `memory per open event stream: ${kb(retained.perStreamWithPendingLogin.rss)} KB RSS kept with its pending login (${kb(retained.perStream.rss)} KB for the stream alone, ${kb(retained.perStream.heap)} KB of heap), ${kb(scale.rssBytesPerStream)} KB RSS added while loading the pages and opening the streams, before any forced GC (${kb(scale.heapBytesPerStream)} KB of heap)\n` +
     `baseline ${baselineRun.flowsPerSecond} flows/s (on Redis ${baselineRedisRun.flowsPerSecond}) · qrid memory ${memoryRun.flowsPerSecond} · qrid Redis ${redisRun.flowsPerSecond} (${result.qridRedisToRedisBaseline} of the floor on the same Redis)\n` +
       `server CPU per flow: baseline ${baselineRun.serverCpuMicrosPerFlow} µs (on Redis ${baselineRedisRun.serverCpuMicrosPerFlow}) · qrid memory ${memoryRun.serverCpuMicrosPerFlow} · qrid Redis ${redisRun.serverCpuMicrosPerFlow}; baseline ÷ qrid: memory ${result.serverCpuRatio.memory}, Redis ${result.serverCpuRatio.redis} (${result.serverCpuRatio.redisToRedisBaseline} against the floor on the same Redis)\n`,
   );
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await Promise.allSettled(started.map((thing) => thing.stop()));
   process.exit(1);
 });
