@@ -37,7 +37,7 @@ async function withNothingRequests(target: FlowTarget): Promise<number> {
 const a = await up(baselineFlow);
 const b = await up(withNothingRequests);
 try {
-  await Promise.all([drive(baselineFlow, a.target, 4, 2), drive(withNothingRequests, b.target, 4, 2)]); // warm-up
+  await Promise.all([drive(a.flow, a.target, 4, 2), drive(b.flow, b.target, 4, 2)]); // warm-up
   const ratios: number[] = [];
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     const perFlow = await pairedRound(a, b, 4, Number(values.seconds));
