@@ -36,6 +36,10 @@ describe('allowedCpus', () => {
 });
 
 describe('onCpus and pinThisProcess', () => {
+  it('adds no prefix when no CPUs are given', () => {
+    expect(onCpus(undefined)).toEqual([]);
+  });
+
   it('starts a child that may run on the given CPU only', () => {
     const first = String(allowedCpus()[0]);
     const [command, ...args] = onCpus(first);

@@ -35,10 +35,14 @@ export function splitCores(allowed: readonly number[]): CoreSplit | { none: stri
   return { server: String(allowed.at(-1)), generator: allowed.slice(0, -1).join(',') };
 }
 
+/** The split for this process's CPUs, or why there is none (no taskset, fewer than two CPUs). */
+export function coreSplit(): CoreSplit | { none: string } {
+  return hasTaskset() ? splitCores(allowedCpus()) : { none: 'taskset (util-linux) is not installed' };
+}
+
 /** The split for this process's CPUs, or an error that says why there is none. */
 export function requireCoreSplit(): CoreSplit {
-  if (!hasTaskset()) throw new Error('cannot pin: taskset (util-linux) is not installed');
-  const split = splitCores(allowedCpus());
+  const split = coreSplit();
   if ('none' in split) throw new Error(`cannot give the server a core of its own: ${split.none}`);
   return split;
 }
@@ -55,9 +59,9 @@ export function pinThisProcess(cpus: string): void {
   execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(process.pid)], { stdio: 'ignore' });
 }
 
-/** The command prefix that starts a child on `cpus`. */
-export function onCpus(cpus: string): string[] {
-  return ['taskset', '--cpu-list', cpus];
+/** The command prefix that starts a child on `cpus`; none when no CPUs are given (the child shares this process's). */
+export function onCpus(cpus: string | undefined): string[] {
+  return cpus === undefined ? [] : ['taskset', '--cpu-list', cpus];
 }
 
 /** Whether taskset (util-linux) is installed. */

@@ -75,7 +75,7 @@ export interface StartOptions {
 /** `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). */
 export async function startNode(script: string, port: number, configFile: string, { nodeArgs = [], args = [], wrapper = [], cpus }: StartOptions = {}): Promise<Server> {
   const argv = [...nodeArgs, isAbsolute(script) ? script : join(projectRoot, script), ...args];
-  const command = [...(cpus === undefined ? [] : onCpus(cpus)), ...wrapper, process.execPath, ...argv];
+  const command = [...onCpus(cpus), ...wrapper, process.execPath, ...argv];
   const child = spawn(command[0] as string, command.slice(1), {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -148,7 +148,7 @@ export async function pairedRound(a: Loaded, b: Loaded, concurrency: number, sec
 /** A Redis of the bench's own, so its memory and command counters measure qrid alone. */
 export async function startRedis({ cpus }: { cpus?: string } = {}): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
   const port = await freePort();
-  const command = [...(cpus === undefined ? [] : onCpus(cpus)), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const command = [...onCpus(cpus), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const child = spawn(command[0] as string, command.slice(1), { stdio: 'ignore' });
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 100 });
   client.on('error', () => undefined); // refused until redis-server is up; `until` retries

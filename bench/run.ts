@@ -1,7 +1,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { allowedCpus, hasTaskset, pinThisProcess, splitCores } from './cores.js';
+import { coreSplit, pinThisProcess } from './cores.js';
 import { baselineFlow, drive, fromPostStart, inBatches, openQrPage, percentiles, qrFlow } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
 import { type Contender, interleaved, roundRatios, type Throughput } from './interleaved.js';
@@ -42,7 +42,7 @@ if (problems.length > 0) {
 }
 // The issue's setup: each server under load on one core, this process (the load generator)
 // and the bench's Redis on the other (bench/cores.ts). `--unpinned` leaves it to the scheduler.
-const split = values.unpinned ? { none: 'asked for with --unpinned' } : hasTaskset() ? splitCores(allowedCpus()) : { none: 'taskset is not installed' };
+const split = values.unpinned ? { none: 'asked for with --unpinned' } : coreSplit();
 const pinned = 'server' in split ? split : undefined;
 if (pinned) pinThisProcess(pinned.generator);
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
@@ -70,18 +70,14 @@ async function main(): Promise<void> {
   // has a Redis of its own, so qrid's store figures below count qrid's records alone.
   const floorRedis = track(await startRedis({ cpus: pinned?.generator }));
   const redis = track(await startRedis({ cpus: pinned?.generator }));
-  const qridServer = async (store: StoreChoice) => {
+  const startServer = async (script: string, store: StoreChoice) => {
     const port = await freePort();
-    return track(await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server }));
+    return track(await startNode(script, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server }));
   };
-  const floorServer = async (store: StoreChoice) => {
-    const port = await freePort();
-    return track(await startNode(FLOOR_SERVER, port, writeConfig(`http://localhost:${port}`, store), { cpus: pinned?.server }));
-  };
-  const baselineServer = await floorServer({ kind: 'memory' });
-  const baselineRedisServer = await floorServer({ kind: 'redis', url: floorRedis.url, prefix: 'floor:' });
-  const memory = await qridServer({ kind: 'memory' });
-  const a = await qridServer({ kind: 'redis', url: redis.url, prefix: 'bench:' });
+  const baselineServer = await startServer(FLOOR_SERVER, { kind: 'memory' });
+  const baselineRedisServer = await startServer(FLOOR_SERVER, { kind: 'redis', url: floorRedis.url, prefix: 'floor:' });
+  const memory = await startServer(QRID_SERVER, { kind: 'memory' });
+  const a = await startServer(QRID_SERVER, { kind: 'redis', url: redis.url, prefix: 'bench:' });
   const redisTarget = await flowTarget(a, false);
   const contenders: Contender[] = [
     { name: 'baseline', flow: baselineFlow, target: await flowTarget(baselineServer, true), server: baselineServer },
