@@ -77,7 +77,9 @@ async function main(): Promise<void> {
   const baselineServer = await startServer(FLOOR_SERVER, { kind: 'memory' });
   const baselineRedisServer = await startServer(FLOOR_SERVER, { kind: 'redis', url: floorRedis.url, prefix: 'floor:' });
   const memory = await startServer(QRID_SERVER, { kind: 'memory' });
-  const a = await startServer(QRID_SERVER, { kind: 'redis', url: redis.url, prefix: 'bench:' });
+  // Instance A and, below, the second instance B share this store (and A's issuer): fan-out across them.
+  const qridRedisStore: StoreChoice = { kind: 'redis', url: redis.url, prefix: 'bench:' };
+  const a = await startServer(QRID_SERVER, qridRedisStore);
   const redisTarget = await flowTarget(a, false);
   const contenders: Contender[] = [
     { name: 'baseline', flow: baselineFlow, target: await flowTarget(baselineServer, true), server: baselineServer },
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   await Promise.all([baselineServer.stop(), baselineRedisServer.stop(), memory.stop()]);
   await floorRedis.stop();
 
-  const b = track(await startNode(QRID_SERVER, await freePort(), writeConfig(`http://localhost:${a.port}`, { kind: 'redis', url: redis.url, prefix: 'bench:' }), { cpus: pinned?.server }));
+  const b = track(await startNode(QRID_SERVER, await freePort(), writeConfig(`http://localhost:${a.port}`, qridRedisStore), { cpus: pinned?.server }));
   fromPostStart.length = 0;
   const cross = await drive(qrFlow, { ...redisTarget, phoneBase: b.base }, 4, 8);
   if (cross.errors) log(`cross-instance: ${cross.errors} errors (first: ${cross.firstError})`);
