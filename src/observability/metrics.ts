@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { LabelledHistogram } from './labelled-histogram.js';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /**
  * Prometheus metrics for one qrid process, in a registry of its own (several apps may share a
@@ -46,7 +47,7 @@ export class Metrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'qrid_' });
+    if (options.defaultMetrics !== false) collectProcessMetrics(this.registry, 'qrid_');
   }
 }
 
