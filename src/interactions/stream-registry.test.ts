@@ -44,6 +44,20 @@ describe('StreamRegistry', () => {
     expect(Math.min(...perTick.keys())).toBe(TICK_MS);
   });
 
+  it('fills the emptiest slots first, so the ticks stay even when streams end unevenly', async () => {
+    const registry = new StreamRegistry();
+    const log: { pingsAt: number[] }[] = [];
+    const removes = Array.from({ length: 10 * HEARTBEAT_SLOTS }, () => registry.add(fakeStream(log).stream));
+    // Every stream in the first ten slots ends (streams joined the slots in turn as they opened).
+    removes.forEach((remove, i) => i % HEARTBEAT_SLOTS < 10 && remove());
+    for (let i = 0; i < 100; i += 1) registry.add(fakeStream(log).stream);
+    const before = Date.now();
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    const perTick = new Map<number, number>();
+    for (const s of log) for (const at of s.pingsAt) if (at > before) perTick.set(at, (perTick.get(at) ?? 0) + 1);
+    expect([...perTick.values()]).toEqual(Array.from({ length: HEARTBEAT_SLOTS }, () => 10));
+  });
+
   it('stops pinging a stream once it is removed, and counts it once however often it is removed', async () => {
     const sizes: number[] = [];
     const registry = new StreamRegistry((size) => sizes.push(size));

@@ -23,8 +23,6 @@ export const HEARTBEAT_SLOTS = 80;
 export class StreamRegistry {
   readonly #slots: Set<OpenStream>[] = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set());
   #size = 0;
-  /** The slot the next stream joins: round robin keeps the slots within one of each other as streams open. */
-  #nextSlot = 0;
   /** The slot the next tick pings. */
   #tick = 0;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -32,8 +30,7 @@ export class StreamRegistry {
   constructor(private readonly onChange: (size: number) => void = () => {}) {}
 
   add(stream: OpenStream): () => void {
-    const slot = this.#slots[this.#nextSlot] as Set<OpenStream>;
-    this.#nextSlot = (this.#nextSlot + 1) % HEARTBEAT_SLOTS;
+    const slot = this.#emptiestSlot();
     slot.add(stream);
     this.#size += 1;
     this.onChange(this.#size);
@@ -60,6 +57,16 @@ export class StreamRegistry {
     this.#stopHeartbeat();
     for (const stream of open) stream.close('shutdown');
     this.onChange(0);
+  }
+
+  /**
+   * A new stream joins the slot with the fewest, so the slots stay even however unevenly
+   * streams end (a scan of 80 sizes, once per stream).
+   */
+  #emptiestSlot(): Set<OpenStream> {
+    let emptiest = this.#slots[0] as Set<OpenStream>;
+    for (const slot of this.#slots) if (slot.size < emptiest.size) emptiest = slot;
+    return emptiest;
   }
 
   #ping(): void {
