@@ -166,10 +166,18 @@ export async function startRedis({ cpus }: { cpus?: string } = {}): Promise<{ ur
   };
 }
 
+/** Several of qrid's metrics from one scrape, so they are read at one moment (NaN for a missing one). */
+export async function metrics<const N extends readonly string[]>(base: string, names: N): Promise<{ [K in keyof N]: number }> {
+  const lines = (await (await fetch(`${base}/metrics`)).text()).split('\n');
+  return names.map((name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ').pop()) : Number.NaN;
+  }) as { [K in keyof N]: number };
+}
+
 export async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ').pop()) : Number.NaN;
+  const [value] = await metrics(base, [name]);
+  return value;
 }
 
 /**

@@ -4,7 +4,7 @@ import { inBatches, openQrPage } from './flows.js';
 import { EventStream, Jar } from './http-client.js';
 import { Inspector } from './inspector.js';
 import { freePort } from './loopback.js';
-import { metric, QRID_SERVER, startNode, writeConfig } from './processes.js';
+import { metric, metrics, QRID_SERVER, startNode, writeConfig } from './processes.js';
 
 /**
  * What open event streams hold, measured apart from the garbage of opening them: a fresh qrid
@@ -31,9 +31,8 @@ async function sample(base: string, inspector: Inspector): Promise<Sample> {
   gcHere?.();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   await inspector.collectGarbage();
-  const names = ['qrid_process_resident_memory_bytes', 'qrid_nodejs_heap_size_used_bytes', 'qrid_nodejs_heap_size_total_bytes', 'qrid_nodejs_external_memory_bytes'];
-  const [rss, heap, heapTotal, external] = await Promise.all(names.map((name) => metric(base, name)));
-  return { rss, heap, heapTotal, external } as Sample;
+  const [rss, heap, heapTotal, external] = await metrics(base, ['qrid_process_resident_memory_bytes', 'qrid_nodejs_heap_size_used_bytes', 'qrid_nodejs_heap_size_total_bytes', 'qrid_nodejs_external_memory_bytes']);
+  return { rss, heap, heapTotal, external };
 }
 
 const perStream = (after: Sample, before: Sample, n: number) => ({

@@ -8,7 +8,7 @@ import { baselineFlow, drive, fromPostStart, inBatches, openQrPage, percentiles,
 import { EventStream, Jar } from './http-client.js';
 import { type Contender, interleaved, roundRatios, type Throughput } from './interleaved.js';
 import { freePort } from './loopback.js';
-import { FLOOR_SERVER, flowTarget, metric, QRID_SERVER, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
+import { FLOOR_SERVER, flowTarget, metric, metrics, QRID_SERVER, startNode, startRedis, type StoreChoice, writeConfig } from './processes.js';
 import { bytesPerItem, readRedisMemory } from './redis-memory.js';
 import { retainedMemory } from './retained-memory.js';
 
@@ -125,8 +125,7 @@ async function main(): Promise<void> {
   log(`store cost: ${JSON.stringify(storeCost)}`);
 
   // 4. Waiting pages at scale: many open event streams on instance A.
-  const rssBefore = await metric(a.base, 'qrid_process_resident_memory_bytes');
-  const heapBefore = await metric(a.base, 'qrid_nodejs_heap_size_used_bytes');
+  const [rssBefore, heapBefore] = await metrics(a.base, ['qrid_process_resident_memory_bytes', 'qrid_nodejs_heap_size_used_bytes']);
   const opening = performance.now();
   const streams = await inBatches(STREAMS, 100, async () => {
     const jar = new Jar();
@@ -137,15 +136,11 @@ async function main(): Promise<void> {
   });
   log(`opened ${streams.length} streams in ${Math.round((performance.now() - opening) / 1000)} s`);
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const open = await metric(a.base, 'qrid_open_event_streams');
-  const rssAfter = await metric(a.base, 'qrid_process_resident_memory_bytes');
-  const heapAfter = await metric(a.base, 'qrid_nodejs_heap_size_used_bytes');
   // Idle for one whole heartbeat period, so each stream's keep-alive ping falls in it once.
   // Every scrape of qrid's metrics starts a new event-loop lag window (prom-client resets it).
-  const cpuBefore = await metric(a.base, 'qrid_process_cpu_seconds_total');
+  const [open, rssAfter, heapAfter, cpuBefore] = await metrics(a.base, ['qrid_open_event_streams', 'qrid_process_resident_memory_bytes', 'qrid_nodejs_heap_size_used_bytes', 'qrid_process_cpu_seconds_total']);
   await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS));
-  const idleStall = await metric(a.base, 'qrid_nodejs_eventloop_lag_max_seconds');
-  const cpuAfter = await metric(a.base, 'qrid_process_cpu_seconds_total');
+  const [idleStall, cpuAfter] = await metrics(a.base, ['qrid_nodejs_eventloop_lag_max_seconds', 'qrid_process_cpu_seconds_total']);
   // Logins one after another for another heartbeat period, so they meet the pings' ticks.
   const underLoad: number[] = [];
   const loginsUntil = performance.now() + HEARTBEAT_MS;
