@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { createLogger } from '../../src/logging/logger.js';
 import { BrowserClient } from '../support/browser-client.js';
@@ -101,10 +101,7 @@ describe('the waiting page’s event stream', () => {
     const waiting = readQrPage(await desktop.follow(await desktop.get(await rp.authorizationUrl())));
     const cookie = [...desktop.cookies.entries()].map(([n, c]) => `${n}=${c.value}`).join('; ');
     const request = `GET /interaction/${waiting.uid}/events HTTP/1.1\r\nHost: ${new URL(qrid.issuer).host}\r\nCookie: ${cookie}\r\nAccept: text/event-stream\r\n\r\n`;
-    const until = async (condition: () => boolean) => {
-      const deadline = Date.now() + 5000;
-      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
+    const until = (condition: () => boolean) => vi.waitUntil(condition, { timeout: 5000, interval: 10 });
     const open = async () => {
       const socket = connect(Number(new URL(qrid.issuer).port), '127.0.0.1');
       let text = '';
