@@ -11,6 +11,7 @@ import { BENCH_CLIENT, BENCH_REDIRECT, drive, type FlowTarget, loadJwks } from '
 import { freePort, waitFor } from './loopback.js';
 import { onCpus } from './cores.js';
 import { attribute, deviceAgent, Jar, request } from './http-client.js';
+import { startFlags } from './start-flags.js';
 import { threadCpu } from './thread-cpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qrid-bench-'));
@@ -72,9 +73,14 @@ export interface StartOptions {
   cpus?: string;
 }
 
-/** `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). */
+/**
+ * `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). qrid's
+ * server gets the node flags of its own checkout's `npm start` first (bench/start-flags.ts), then `nodeArgs`.
+ */
 export async function startNode(script: string, port: number, configFile: string, { nodeArgs = [], args = [], wrapper = [], cpus }: StartOptions = {}): Promise<Server> {
-  const argv = [...nodeArgs, isAbsolute(script) ? script : join(projectRoot, script), ...args];
+  const path = isAbsolute(script) ? script : join(projectRoot, script);
+  const asNpmStart = path.endsWith(QRID_SERVER) ? startFlags(path.slice(0, -QRID_SERVER.length)) : [];
+  const argv = [...asNpmStart, ...nodeArgs, path, ...args];
   const command = [...onCpus(cpus), ...wrapper, process.execPath, ...argv];
   const child = spawn(command[0] as string, command.slice(1), {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
