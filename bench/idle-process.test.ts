@@ -19,11 +19,18 @@ describe('startIdleProcess', () => {
     }
   });
 
+  it('refuses a reading it was asked for when it stopped', async () => {
+    const idle = startIdleProcess();
+    await idle.longestTick();
+    const reading = idle.longestTick();
+    idle.stop();
+    await expect(reading).rejects.toThrow(/idle process was stopped/);
+  });
+
   it('refuses a reading once stopped', async () => {
     const idle = startIdleProcess();
     await idle.longestTick();
     idle.stop();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(idle.longestTick()).rejects.toThrow(/idle process exited/);
+    await expect(idle.longestTick()).rejects.toThrow(/idle process was stopped/);
   });
 });

@@ -35,16 +35,27 @@ export function startIdleProcess(cpus?: string): IdleProcess {
   const command = [...onCpus(cpus), process.execPath, '-e', CHILD];
   const child = spawn(command[0] as string, command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
+  const waiting: { resolve: (ms: number) => void; reject: (error: Error) => void }[] = [];
+  let stopped = false;
+  const gone = () => new Error(stopped ? 'the idle process was stopped' : `the idle process exited (${child.exitCode ?? child.signalCode})`);
+  const refuseAll = () => {
+    for (const reader of waiting.splice(0)) reader.reject(gone());
+  };
+  lines.on('line', (line) => waiting.shift()?.resolve(Number(line)));
+  // A reading asked for when it ends is refused rather than left waiting for ever.
+  child.on('exit', refuseAll);
+  child.stdin.on('error', () => undefined); // a write to a process that has just died: 'exit' refuses the reading
   return {
     longestTick: () =>
       new Promise((resolve, reject) => {
-        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`the idle process exited (${child.exitCode ?? child.signalCode})`));
-        waiting.push((line) => resolve(Number(line)));
+        if (stopped || child.exitCode !== null || child.signalCode !== null) return reject(gone());
+        waiting.push({ resolve, reject });
         child.stdin.write('?\n');
       }),
     stop: () => {
+      if (stopped) return;
+      stopped = true;
+      refuseAll();
       child.stdin.end();
       child.kill('SIGTERM');
     },
