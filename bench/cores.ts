@@ -40,10 +40,14 @@ export function coreSplit(): CoreSplit | { none: string } {
   return hasTaskset() ? splitCores(allowedCpus()) : { none: 'taskset (util-linux) is not installed' };
 }
 
-/** The split for this process's CPUs, or an error that says why there is none. */
-export function requireCoreSplit(): CoreSplit {
+/**
+ * What a tool's `--pinned` asks for: the split for this process's CPUs, with this process (the
+ * load generator) pinned to its share; an error that says why when there is no split.
+ */
+export function pinnedSplit(): CoreSplit {
   const split = coreSplit();
   if ('none' in split) throw new Error(`cannot give the server a core of its own: ${split.none}`);
+  pinThisProcess(split.generator);
   return split;
 }
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { pinThisProcess, requireCoreSplit } from './cores.js';
+import { pinnedSplit } from './cores.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { freePort } from './loopback.js';
 import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeConfig } from './processes.js';
@@ -33,8 +33,7 @@ const script = serverScript(values.baseline);
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 // --pinned: both servers share one core and this process has the other, as in `npm run bench`.
-const split = values.pinned ? requireCoreSplit() : undefined;
-if (split) pinThisProcess(split.generator);
+const split = values.pinned ? pinnedSplit() : undefined;
 
 async function up(scriptPath: string, nodeArgs: string): Promise<Loaded> {
   const port = await freePort();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { pinThisProcess, requireCoreSplit } from './cores.js';
+import { pinnedSplit } from './cores.js';
 import { type CpuProfile, timePerFlow } from './cpu-profile.js';
 import { baselineFlow, drive, qrFlow } from './flows.js';
 import { Inspector } from './inspector.js';
@@ -21,8 +21,7 @@ import { perFlow, threadCpu, type ThreadCpu } from './thread-cpu.js';
  */
 const { values } = parseArgs({ options: { redis: { type: 'string' }, seconds: { type: 'string', default: '6' }, top: { type: 'string', default: '25' }, pinned: { type: 'boolean', default: false } } });
 // --pinned: each server on one core and this process on the other, as in `npm run bench`.
-const split = values.pinned ? requireCoreSplit() : undefined;
-if (split) pinThisProcess(split.generator);
+const split = values.pinned ? pinnedSplit() : undefined;
 const seconds = Number(values.seconds);
 
 interface Measured {
