@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { perFlow, threadCpu } from './thread-cpu.js';
+import { perFlow, threadCpu, threadKind } from './thread-cpu.js';
 
 describe('threadCpu', () => {
   it("reads this process's main thread and sees it spend CPU", () => {
@@ -19,6 +19,13 @@ describe('threadCpu', () => {
     // The spin ran on this thread, so most of the process's 40 ms must show on the main thread.
     expect((after.byKind.get('main thread') ?? 0) - (before.byKind.get('main thread') ?? 0)).toBeGreaterThan(25_000);
     expect(after.userMicros + after.systemMicros).toBeGreaterThan(0);
+  });
+});
+
+describe('threadKind', () => {
+  it("sorts Node 24's and Node 26's thread names alike, and anything else as other", () => {
+    const names = ['MainThread', 'node-MainThread', 'V8Worker', 'node-V8Worker', 'libuv-worker', 'DelayedTaskSche', 'SignalInspector', 'node-Other'];
+    expect(names.map(threadKind)).toEqual(['main thread', 'main thread', 'V8 workers', 'V8 workers', 'libuv workers', 'other', 'other', 'other']);
   });
 });
 

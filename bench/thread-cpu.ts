@@ -15,11 +15,15 @@ export interface ThreadCpu {
 
 const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux
 
-/** Node names its threads; everything that is neither V8's nor libuv's worker is "other". */
-function kindOf(comm: string): string {
-  if (comm === 'MainThread' || comm === 'node') return 'main thread';
-  if (comm.startsWith('V8Worker')) return 'V8 workers';
-  if (comm.startsWith('libuv-worker')) return 'libuv workers';
+/**
+ * Node names its threads (Node 26 prefixes its own with "node-": "node-MainThread",
+ * "node-V8Worker"); everything that is neither V8's nor libuv's worker is "other".
+ */
+export function threadKind(comm: string): string {
+  const name = comm.startsWith('node-') ? comm.slice('node-'.length) : comm;
+  if (name === 'MainThread' || name === 'node') return 'main thread';
+  if (name.startsWith('V8Worker')) return 'V8 workers';
+  if (name.startsWith('libuv-worker')) return 'libuv workers';
   return 'other';
 }
 
@@ -33,7 +37,7 @@ export function threadCpu(pid: number): ThreadCpu {
       const onCpu = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
       // Fields after "(comm) ": state is the first, utime the 12th, stime the 13th (proc(5)).
       const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      const kind = kindOf(comm);
+      const kind = threadKind(comm);
       byKind.set(kind, (byKind.get(kind) ?? 0) + onCpu);
       user += Number(fields[11]);
       system += Number(fields[12]);
