@@ -7,7 +7,7 @@ import { freePort } from './loopback.js';
 import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeConfig } from './processes.js';
 
 /**
- * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6] [--pinned] [--node-args-a=<flags>] [--node-args-b=<flags>]`:
+ * `node dist/bench/paired.js <other checkout> [--baseline] [--redis <url>] [--rounds 5] [--seconds 6] [--pinned] [--node-args-a=<flags>] [--node-args-b=<flags>] [--node-a=<binary>] [--node-b=<binary>]`:
  * the server CPU per flow of another build (A: a checkout whose `dist/` is built, e.g. a
  * `git worktree` of an earlier commit) and of this one (B), both loaded at once by this process,
  * memory store (or both on the Redis at `--redis`, each under its own key prefix), and B ÷ A
@@ -18,15 +18,17 @@ import { flowTarget, type Loaded, pairedRound, serverScript, startNode, writeCon
  * three busy processes share two cores. `--baseline` compares the floor's server instead;
  * `--pinned` puts both servers on one core and this process on the other; `--node-args-a/-b`
  * give each server node flags (`--node-args-b=--single-threaded-gc`; give `.` as the other
- * checkout to compare flags on one build).
+ * checkout to compare flags on one build); `--node-a/-b` run a server on another node binary
+ * (`--node-b=<a checkout of the npm package node@26>/node_modules/.bin/node` with `.` compares
+ * runtimes on one build).
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' }, 'node-args-a': { type: 'string', default: '' }, 'node-args-b': { type: 'string', default: '' }, pinned: { type: 'boolean', default: false } },
+  options: { baseline: { type: 'boolean', default: false }, redis: { type: 'string' }, rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '6' }, 'node-args-a': { type: 'string', default: '' }, 'node-args-b': { type: 'string', default: '' }, 'node-a': { type: 'string' }, 'node-b': { type: 'string' }, pinned: { type: 'boolean', default: false } },
 });
 const other = positionals[0];
 if (!other) {
-  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S] [--pinned] [--node-args-a=FLAGS] [--node-args-b=FLAGS]\n');
+  process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S] [--pinned] [--node-args-a=FLAGS] [--node-args-b=FLAGS] [--node-a=BINARY] [--node-b=BINARY]\n');
   process.exit(2);
 }
 const script = serverScript(values.baseline);
@@ -35,16 +37,16 @@ const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 // --pinned: both servers share one core and this process has the other, as in `npm run bench`.
 const split = values.pinned ? pinnedSplit() : undefined;
 
-async function up(scriptPath: string, nodeArgs: string): Promise<Loaded> {
+async function up(scriptPath: string, nodeArgs: string, node: string | undefined): Promise<Loaded> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = values.redis ? ({ kind: 'redis', url: values.redis, prefix: `paired-${port}:` } as const) : ({ kind: 'memory' } as const);
-  const server = await startNode(scriptPath, port, writeConfig(base, store), { nodeArgs: nodeArgs.split(' ').filter(Boolean), cpus: split?.server });
+  const server = await startNode(scriptPath, port, writeConfig(base, store), { nodeArgs: nodeArgs.split(' ').filter(Boolean), cpus: split?.server, ...(node ? { node } : {}) });
   return { server, target: await flowTarget(server, values.baseline), flow };
 }
 
-const a = await up(resolve(other, script), values['node-args-a']);
-const b = await up(script, values['node-args-b']);
+const a = await up(resolve(other, script), values['node-args-a'], values['node-a']);
+const b = await up(script, values['node-args-b'], values['node-b']);
 try {
   await Promise.all([drive(flow, a.target, CONCURRENCY, 2), drive(flow, b.target, CONCURRENCY, 2)]); // warm-up
   const rounds: { a: number; b: number }[] = [];

@@ -71,17 +71,19 @@ export interface StartOptions {
   wrapper?: string[];
   /** The CPUs the server may run on, as taskset lists them (bench/cores.ts); this process's when absent. */
   cpus?: string;
+  /** The node binary (bench/paired.ts compares runtimes); this process's own when absent. */
+  node?: string;
 }
 
 /**
  * `script`: relative to this checkout, or absolute (another build, for bench/paired.ts). qrid's
  * server gets the node flags of its own checkout's `npm start` first (bench/start-flags.ts), then `nodeArgs`.
  */
-export async function startNode(script: string, port: number, configFile: string, { nodeArgs = [], args = [], wrapper = [], cpus }: StartOptions = {}): Promise<Server> {
+export async function startNode(script: string, port: number, configFile: string, { nodeArgs = [], args = [], wrapper = [], cpus, node = process.execPath }: StartOptions = {}): Promise<Server> {
   const path = isAbsolute(script) ? script : join(projectRoot, script);
   const asNpmStart = path.endsWith(QRID_SERVER) ? startFlags(path.slice(0, -QRID_SERVER.length)) : [];
   const argv = [...asNpmStart, ...nodeArgs, path, ...args];
-  const command = [...onCpus(cpus), ...wrapper, process.execPath, ...argv];
+  const command = [...onCpus(cpus), ...wrapper, node, ...argv];
   const child = spawn(command[0] as string, command.slice(1), {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
