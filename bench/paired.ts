@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -31,11 +32,27 @@ if (!other) {
   process.stderr.write('usage: node dist/bench/paired.js <other checkout with dist/ built> [--baseline] [--redis URL] [--rounds N] [--seconds S] [--pinned] [--node-args-a=FLAGS] [--node-args-b=FLAGS] [--node-a=BINARY] [--node-b=BINARY]\n');
   process.exit(2);
 }
+for (const option of ['node-a', 'node-b'] as const) {
+  const binary = values[option];
+  if (binary !== undefined && !isExecutable(binary)) {
+    process.stderr.write(`paired: --${option}=${binary} is not an executable file\n`);
+    process.exit(2);
+  }
+}
 const script = serverScript(values.baseline);
 const flow = values.baseline ? baselineFlow : qrFlow;
 const CONCURRENCY = 4; // per server: eight in all, as in `npm run bench`
 // --pinned: both servers share one core and this process has the other, as in `npm run bench`.
 const split = values.pinned ? pinnedSplit() : undefined;
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 async function up(scriptPath: string, nodeArgs: string, node: string | undefined): Promise<Loaded> {
   const port = await freePort();
