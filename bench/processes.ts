@@ -91,11 +91,18 @@ export async function startNode(script: string, port: number, configFile: string
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  // A command that cannot be spawned (a mistyped --node-b, valgrind or taskset not installed)
+  // and a server that exits while starting end the wait at once, saying which.
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
   const base = `http://localhost:${port}`;
-  await until(`${script} on ${port}`, async () => {
-    if (child.exitCode !== null) throw new Error(output);
-    return (await fetch(`${base}/.well-known/openid-configuration`)).ok;
+  const started = await waitFor(`${script} on ${port}`, async () => {
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) return 'gone';
+    return (await fetch(`${base}/.well-known/openid-configuration`)).ok ? 'up' : undefined;
   }, wrapper.length > 0 ? 300_000 : 20_000);
+  if (started === 'gone') {
+    throw new Error(spawnError ? `could not start ${command[0]}: ${spawnError.message}` : `${script} exited (${child.exitCode ?? child.signalCode}) before it answered:\n${output}`);
+  }
   return {
     base,
     port,
