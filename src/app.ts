@@ -103,7 +103,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   provider.use(tokenRateLimit(services));
   provider.use(recordSessions(services));
 
-  const app = new Koa({ proxy: config.proxy });
+  // With a proxy, ctx.ip is the X-Forwarded-For entry the outermost trusted proxy added (client-address.ts).
+  const app = new Koa({ proxy: config.proxy, maxIpsCount: config.proxy_hops });
   // The same signing keys as the provider's: mounted, it reads its cookies through this app.
   app.keys = cookieKeys as unknown as string[];
   app.silent = true;

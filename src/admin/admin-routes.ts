@@ -6,12 +6,12 @@ import { disableUser, enableUser } from '../accounts/user-lifecycle.js';
 import type { User } from '../accounts/users.js';
 import { ADMIN_CLIENT_ID } from '../config/load.js';
 import { forbidden, notFound } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import { qrSvg } from '../interactions/qr-image.js';
 import { formatTime } from '../phone/account-view.js';
 import type { Services } from '../services.js';
 import { currentAdmin } from './current-admin.js';
+import { clientAddress } from '../http/client-address.js';
 
 const ID = /^[\w-]{1,64}$/;
 
@@ -45,7 +45,7 @@ export function adminRoutes(services: Services, router: Router): void {
   async function renderInvite(ctx: Context, admin: User, user: User): Promise<void> {
     const { token, expiresAt } = await services.enrollments.create('invite', user.id);
     const url = `${config.issuer}/enroll/${token}`;
-    services.logger.info({ event: 'enrollment.issued', accountId: user.id, byAccount: admin.id, ip: normalizeIp(ctx.ip) }, 'enrollment.issued');
+    services.logger.info({ event: 'enrollment.issued', accountId: user.id, byAccount: admin.id, ip: clientAddress(ctx) }, 'enrollment.issued');
     await renderConsole(ctx, admin, { invite: { user, url, svg: await qrSvg(url), expires: formatTime(expiresAt) } });
   }
 
@@ -83,7 +83,7 @@ export function adminRoutes(services: Services, router: Router): void {
     const form = await readForm(ctx);
     const admin = await requireAdmin(ctx, form.csrf);
     const user = await services.users.create({ username: form.username ?? '', name: form.name, email: form.email, admin: form.admin === 'on' });
-    services.logger.info({ event: 'user.created', accountId: user.id, byAccount: admin.id, ip: normalizeIp(ctx.ip) }, 'user.created');
+    services.logger.info({ event: 'user.created', accountId: user.id, byAccount: admin.id, ip: clientAddress(ctx) }, 'user.created');
     await renderInvite(ctx, admin, user);
   });
 
@@ -93,7 +93,7 @@ export function adminRoutes(services: Services, router: Router): void {
     const id = String(ctx.params.id);
     const user = ID.test(id) ? await services.users.find(id) : undefined;
     if (!user) throw notFound('No such user.');
-    const actor = { accountId: admin.id, ip: normalizeIp(ctx.ip) };
+    const actor = { accountId: admin.id, ip: clientAddress(ctx) };
     switch (ctx.params.action) {
       case 'invite':
         if (user.disabled) throw forbidden('user_disabled', 'Enable this user before inviting them.');

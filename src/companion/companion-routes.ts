@@ -2,13 +2,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 
 import { QridError } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import { readJson } from '../http/read-json.js';
 import { approvalDetails } from '../phone/approval-details.js';
 import { numberChoices } from '../phone/number-choices.js';
 import { ACR_DEVICE_KEY, AMR_DEVICE_KEY } from '../provider/assurance.js';
 import type { Services } from '../services.js';
 import { verifyDeviceJws } from './verify-device-jws.js';
+import { clientAddress } from '../http/client-address.js';
 
 /**
  * The companion API for native apps and terminals (tiqr/SQRL style): a device enrolls with an
@@ -22,7 +22,7 @@ export function companionRoutes(services: Services, router: Router): void {
 function enroll(services: Services) {
   return async function companionEnroll(ctx: Context): Promise<void> {
     ctx.request.headers.accept = 'application/json';
-    await services.limiter.hit('enroll', normalizeIp(ctx.ip), services.config.rate_limits.enrollment_per_ip);
+    await services.limiter.hit('enroll', { address: clientAddress(ctx) }, services.config.rate_limits.enrollment_per_ip);
     const body = (await readJson(ctx)) as { token?: unknown; device_name?: unknown; public_key?: unknown };
     const token = typeof body?.token === 'string' && /^[\w-]{22}$/.test(body.token) ? body.token : undefined;
     if (!token) throw new QridError(400, 'invalid_request', 'token must be the enrollment link token.');
@@ -38,7 +38,7 @@ function enroll(services: Services) {
     const name = typeof body.device_name === 'string' ? body.device_name : 'Companion';
     const publicJwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
     const { device } = await services.devices.create(enrollment.userId, name, publicJwk);
-    services.logger.info({ event: 'device.enrolled', accountId: user.id, deviceId: device.id, kind: 'companion', ip: normalizeIp(ctx.ip) }, 'device.enrolled');
+    services.logger.info({ event: 'device.enrolled', accountId: user.id, deviceId: device.id, kind: 'companion', ip: clientAddress(ctx) }, 'device.enrolled');
     ctx.status = 201;
     ctx.body = { device_id: device.id, username: user.username, issuer: services.config.issuer };
   };
@@ -47,12 +47,12 @@ function enroll(services: Services) {
 function decide(services: Services) {
   return async function companionDecide(ctx: Context): Promise<void> {
     ctx.request.headers.accept = 'application/json';
-    await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
+    await services.limiter.hit('approval', { address: clientAddress(ctx) }, services.config.rate_limits.approval_per_ip);
     const body = (await readJson(ctx)) as { jws?: unknown };
     const request = await verifyDeviceJws(services, body?.jws);
     const { device } = request;
     if (request.action === 'inspect') {
-      const approval = await services.approvals.claimHandle(request.handle, device.id, normalizeIp(ctx.ip));
+      const approval = await services.approvals.claimHandle(request.handle, device.id, clientAddress(ctx));
       ctx.body = {
         state: approval.state,
         ...(await approvalDetails(services, approval)),
@@ -68,7 +68,7 @@ function decide(services: Services) {
       accountId: device.userId,
       amr: AMR_DEVICE_KEY,
       acr: ACR_DEVICE_KEY,
-      ip: normalizeIp(ctx.ip),
+      ip: clientAddress(ctx),
       pickedNumber: request.number,
     });
     ctx.body = { state: approval.state };

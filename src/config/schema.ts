@@ -41,6 +41,12 @@ export const configSchema = z
     development: z.boolean().optional(),
     /** Trust X-Forwarded-* from a reverse proxy (TLS terminated in front of qrid). */
     proxy: z.boolean().default(false),
+    /**
+     * With `proxy`: how many reverse proxies you run in front of qrid, each appending the address
+     * it saw to X-Forwarded-For. The client address is the entry the outermost of them added,
+     * counted from the right; anything further left was written by the client and is ignored.
+     */
+    proxy_hops: z.number().int().min(1).max(10).default(1),
     /** Where development secrets are kept between restarts. */
     data_dir: z.string().default('.qrid-data'),
     /**
@@ -161,8 +167,12 @@ export const configSchema = z
       .prefault({}),
     rate_limits: z
       .object({
-        /** Failed typed-code attempts per IP per window before 429. */
+        /** Typed-code attempts per client address per window before 429 (an IPv6 client counts by its /64). */
         typed_code_per_ip: z.number().int().min(1).default(10),
+        /** Typed-code attempts per device per window, whatever address it comes from. */
+        typed_code_per_device: z.number().int().min(1).default(10),
+        /** Typed-code attempts by all of one account's devices together per window. */
+        typed_code_per_account: z.number().int().min(1).default(20),
         /** Failed QR handle look-ups (unknown, expired, used) per IP per window before 429. */
         qr_failures_per_ip: z.number().int().min(1).default(20),
         /** Wrong typed codes from all IPs together per window: a cap on distributed guessing. */

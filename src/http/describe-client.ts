@@ -1,5 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
+import { expandIPv6 } from './client-address.js';
+
 /**
  * What the phone shows about the browser asking to sign in: enough for a person to recognise
  * their own computer (or notice it is not theirs). Deliberately coarse; no fingerprinting.
@@ -57,14 +59,3 @@ export function approximateNetwork(ip: string | undefined): string {
   return 'unknown network';
 }
 
-export function normalizeIp(ip: string | undefined): string {
-  return (ip ?? '').replace(/^::ffff:(?=\d+\.)/, '') || 'unknown';
-}
-
-function expandIPv6(address: string): string[] {
-  const [head = '', tail = ''] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const missing = 8 - left.length - right.length;
-  return [...left, ...Array.from({ length: Math.max(0, missing) }, () => '0'), ...right].map((g) => g.replace(/^0+(?=.)/, ''));
-}

@@ -3,11 +3,11 @@ import type { Context } from 'koa';
 import type { Approval } from '../approvals/approval-record.js';
 import type { IssuedQr } from '../approvals/approval-engine.js';
 import { QridError } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
 import { renderConsent } from './consent.js';
 import { csrfBindingFor, loadInteraction } from './load-interaction.js';
 import { qrSvg } from './qr-image.js';
+import { clientAddress } from '../http/client-address.js';
 
 /** GET /interaction/:uid — the QR page (login prompt) or the consent page. */
 export function qrPage(services: Services) {
@@ -22,7 +22,7 @@ export function qrPage(services: Services) {
       throw new QridError(400, 'unsupported_prompt', 'This sign-in needs a step qrid does not offer.');
     }
 
-    await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
+    await services.limiter.hit('qr', { address: clientAddress(ctx) }, services.config.rate_limits.qr_per_ip);
     const withTypedCode = wantsTypedCode(ctx);
     // Taken before the approval is read: the page's event stream catches up from here (event-stream.ts).
     const eventsSince = Date.now();
@@ -31,7 +31,7 @@ export function qrPage(services: Services) {
         uid: details.uid,
         clientId,
         expiresAt: details.exp * 1000,
-        ip: normalizeIp(ctx.ip),
+        ip: clientAddress(ctx),
         userAgent: ctx.get('User-Agent'),
         // prompt=login or an exceeded max_age: an old verification does not count.
         freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 
 import { forbidden } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
 import { csrfBindingFor, requireInteractionCookie } from './load-interaction.js';
 import { qrView, wantsTypedCode } from './qr-page.js';
+import { clientAddress } from '../http/client-address.js';
 
 /** POST /interaction/:uid/qr[?typed_code=1] — a fresh QR for the open page (rotation, "more time", a code to type). */
 export function rotateQr(services: Services) {
@@ -14,7 +14,7 @@ export function rotateQr(services: Services) {
       throw forbidden('csrf_invalid', 'This page is out of date. Reload it and try again.');
     }
     requireInteractionCookie(services, ctx);
-    await services.limiter.hit('qr', normalizeIp(ctx.ip), services.config.rate_limits.qr_per_ip);
+    await services.limiter.hit('qr', { address: clientAddress(ctx) }, services.config.rate_limits.qr_per_ip);
     const approval = await services.approvals.forInteraction(uid);
     if (!approval) {
       ctx.body = { state: 'expired' };

@@ -4,11 +4,11 @@ import { endSession } from '../accounts/end-session.js';
 import type { SessionRecord } from '../accounts/session-records.js';
 import { removeDevice } from '../accounts/remove-device.js';
 import { notFound } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { deviceCookieName } from './device-session.js';
 import { requireDevice } from './require-device.js';
+import { clientAddress } from '../http/client-address.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -26,10 +26,10 @@ export function endOneSession(services: Services, reason: 'user' | 'not_me') {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
     const { uid, record } = await ownSession(services, ctx, user.id);
-    await endSession(services, { uid, accountId: user.id }, reason, { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+    await endSession(services, { uid, accountId: user.id }, reason, { accountId: user.id, deviceId: device.id, ip: clientAddress(ctx) });
     if (reason === 'not_me') {
       services.logger.warn(
-        { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record.approvalId, approvedByDevice: record.deviceId, reportedByDevice: device.id, requesterIp: record.ip, ip: normalizeIp(ctx.ip) },
+        { event: 'approval.reported', accountId: user.id, sessionUid: uid, approvalId: record.approvalId, approvedByDevice: record.deviceId, reportedByDevice: device.id, requesterIp: record.ip, ip: clientAddress(ctx) },
         'approval.reported',
       );
     }
@@ -44,7 +44,7 @@ export function endAllSessions(services: Services) {
     const form = await readForm(ctx);
     const { user, device } = await requireDevice(services, ctx, form.csrf);
     for (const uid of await services.sessions.ofAccount(user.id)) {
-      await endSession(services, { uid, accountId: user.id }, 'user_all', { accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) });
+      await endSession(services, { uid, accountId: user.id }, 'user_all', { accountId: user.id, deviceId: device.id, ip: clientAddress(ctx) });
     }
     ctx.status = 303;
     ctx.redirect('/phone?ended=1');
@@ -59,7 +59,7 @@ export function removeOwnDevice(services: Services) {
     const id = String(ctx.params.id ?? '');
     const target = ID.test(id) ? await services.devices.find(id) : undefined;
     if (!target || target.userId !== user.id) throw notFound('That device does not exist or was already removed.');
-    await removeDevice(services, target, { accountId: user.id, deviceId: current.id, ip: normalizeIp(ctx.ip) });
+    await removeDevice(services, target, { accountId: user.id, deviceId: current.id, ip: clientAddress(ctx) });
     if (target.id === current.id) ctx.cookies.set(deviceCookieName(services.config), null, { path: '/' });
     ctx.status = 303;
     ctx.redirect(target.id === current.id ? '/phone' : '/phone?removed=1');

@@ -3,11 +3,12 @@ import type { Context } from 'koa';
 import { enrollDevice } from '../accounts/enroll-device.js';
 import { enrollmentErrors } from '../accounts/enrollments.js';
 import { forbidden } from '../errors/qrid-error.js';
-import { describeUserAgent, normalizeIp } from '../http/describe-client.js';
+import { describeUserAgent } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Services } from '../services.js';
 import { setDeviceCookie } from './device-session.js';
+import { clientAddress } from '../http/client-address.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
@@ -46,12 +47,12 @@ export function confirmEnrollment(services: Services) {
     if (!services.csrf.verify(csrfBinding(token), form.csrf)) {
       throw forbidden('csrf_invalid', 'This page is out of date. Open the enrollment link again.', 'Request refused');
     }
-    await services.limiter.hit('enroll', normalizeIp(ctx.ip), services.config.rate_limits.enrollment_per_ip);
+    await services.limiter.hit('enroll', { address: clientAddress(ctx) }, services.config.rate_limits.enrollment_per_ip);
     const { cookieValue } = await enrollDevice(services, {
       token,
       deviceName: form.device_name ?? '',
       newAdmin: { username: form.username ?? '', name: form.name, email: form.email },
-      ip: normalizeIp(ctx.ip),
+      ip: clientAddress(ctx),
     });
     setDeviceCookie(ctx, services.config, cookieValue);
     ctx.status = 303;

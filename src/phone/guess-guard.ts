@@ -2,8 +2,8 @@ import type { Context, Next } from 'koa';
 
 import type { PrefetchedApproval } from '../approvals/approval-engine.js';
 import { QridError } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
+import { clientAddress } from '../http/client-address.js';
 
 const GUESS_FAILURES = new Set(['qr_unknown', 'qr_expired', 'qr_used']);
 const PREFETCHED = Symbol('qrid.prefetchedApproval');
@@ -20,7 +20,7 @@ type GuardedState = { [PREFETCHED]?: PrefetchedApproval };
  */
 export function guessGuard(services: Services) {
   return async function guardGuesses(ctx: Context, next: Next): Promise<void> {
-    const ip = normalizeIp(ctx.ip);
+    const ip = { address: clientAddress(ctx) };
     const limit = services.config.rate_limits.qr_failures_per_ip;
     const recordKeys = services.approvals.handleRecordKeys(String(ctx.params.handle ?? ''));
     if (recordKeys) {

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 
-import { normalizeIp } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import { readJson } from '../http/read-json.js';
 import { qrSvg } from '../interactions/qr-image.js';
 import type { Services } from '../services.js';
 import { requireDevice } from './require-device.js';
+import { clientAddress } from '../http/client-address.js';
 
 /** POST /phone/passkeys/options — registration options for a passkey on this device. */
 export function passkeyRegistrationOptions(services: Services) {
@@ -21,7 +21,7 @@ export function registerPasskey(services: Services) {
     const { user, device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
     const body = (await readJson(ctx)) as { response?: unknown };
     await services.passkeys.register(user, device, body?.response);
-    services.logger.info({ event: 'passkey.registered', accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) }, 'passkey.registered');
+    services.logger.info({ event: 'passkey.registered', accountId: user.id, deviceId: device.id, ip: clientAddress(ctx) }, 'passkey.registered');
     ctx.body = { registered: true };
   };
 }
@@ -53,7 +53,7 @@ export function linkDevice(services: Services) {
     const seconds = services.config.passkeys.link_verification_minutes * 60;
     const { token, expiresAt } = await services.enrollments.create('invite', user.id, Math.min(seconds, 300));
     const url = `${services.config.issuer}/enroll/${token}`;
-    services.logger.info({ event: 'device.link_offered', accountId: user.id, deviceId: device.id, ip: normalizeIp(ctx.ip) }, 'device.link_offered');
+    services.logger.info({ event: 'device.link_offered', accountId: user.id, deviceId: device.id, ip: clientAddress(ctx) }, 'device.link_offered');
     ctx.type = 'html';
     ctx.body = services.views.render('phone-link.njk', { url, svg: await qrSvg(url), expires: new Date(expiresAt).toISOString().slice(11, 16) });
   };

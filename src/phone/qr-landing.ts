@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { approvalErrors } from '../approvals/approval-errors.js';
 import type { Approval } from '../approvals/approval-record.js';
 import { qrHandleApproval } from '../approvals/qr-handle.js';
-import { approximateNetwork, normalizeIp } from '../http/describe-client.js';
+import { approximateNetwork } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { approvalAssurance, approvalPurpose, verificationNeeded } from './approval-assurance.js';
@@ -12,6 +12,7 @@ import { prefetchedApproval } from './guess-guard.js';
 import { numberChoices } from './number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
+import { clientAddress } from '../http/client-address.js';
 
 export function handleParam(ctx: Context): string {
   const handle = String(ctx.params.handle ?? '');
@@ -47,13 +48,13 @@ export async function renderApprovalPage(
   scanUrl?: string,
 ): Promise<void> {
   const verify = await verificationNeeded(services, signedIn);
-  const matching = services.approvals.numberMatchingApplies(approval, normalizeIp(ctx.ip));
+  const matching = services.approvals.numberMatchingApplies(approval, clientAddress(ctx));
   ctx.type = 'html';
   ctx.body = services.views.render('phone-approve.njk', {
     ...(await approvalDetails(services, approval)),
     matching,
     choices: matching ? numberChoices(approval) : [],
-    phoneNetwork: approximateNetwork(normalizeIp(ctx.ip)),
+    phoneNetwork: approximateNetwork(clientAddress(ctx)),
     user: signedIn.user,
     deviceName: signedIn.device.name,
     action,
@@ -82,7 +83,7 @@ export function reportScan(services: Services) {
   return async function scan(ctx: Context): Promise<void> {
     const handle = handleParam(ctx);
     const { device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await services.approvals.claimHandle(handle, device.id, normalizeIp(ctx.ip), prefetchedApproval(ctx));
+    const approval = await services.approvals.claimHandle(handle, device.id, clientAddress(ctx), prefetchedApproval(ctx));
     ctx.body = { state: approval.state, decideBy: approval.decideBy };
   };
 }
@@ -93,7 +94,7 @@ export function decideByHandle(services: Services) {
     const handle = handleParam(ctx);
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
-    await services.limiter.hit('approval', normalizeIp(ctx.ip), services.config.rate_limits.approval_per_ip);
+    await services.limiter.hit('approval', { address: clientAddress(ctx) }, services.config.rate_limits.approval_per_ip);
     const pending = await services.approvals.lookupHandle(handle, prefetchedApproval(ctx));
     if (pending.deviceId && pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
     const assurance = await approvalAssurance(services, signedIn, pending, form);
@@ -115,7 +116,7 @@ export function decisionFrom(
     accountId: signedIn.user.id,
     amr: assurance.amr,
     acr: assurance.acr,
-    ip: normalizeIp(ctx.ip),
+    ip: clientAddress(ctx),
     pickedNumber: /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined,
   };
 }

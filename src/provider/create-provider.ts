@@ -130,6 +130,9 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // The same client address as qrid's own routes (src/http/client-address.ts). Mounted, the
+  // provider reads it through the parent app's context; these keep it so for anything it runs alone.
   provider.proxy = config.proxy;
+  provider.maxIpsCount = config.proxy_hops;
   return provider;
 }

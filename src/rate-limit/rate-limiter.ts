@@ -1,7 +1,22 @@
 import { tooManyRequests } from '../errors/qrid-error.js';
+import { addressBlock } from '../http/client-address.js';
 import type { Fields, Store } from '../store/store.js';
 
-const counterKey = (bucket: string, subject: string) => `rate:${bucket}:${subject}`;
+/**
+ * Who a limit counts. A client address counts by its block (an IPv6 client by its /64, see
+ * client-address.ts), so every per-address limit is keyed the same way; devices and accounts
+ * by id, so a budget follows them from address to address; `everyone` is one global count.
+ */
+export type Subject = { address: string } | { device: string } | { account: string } | 'everyone';
+
+export function subjectKey(subject: Subject): string {
+  if (subject === 'everyone') return 'all';
+  if ('address' in subject) return `ip:${addressBlock(subject.address)}`;
+  if ('device' in subject) return `device:${subject.device}`;
+  return `account:${subject.account}`;
+}
+
+const counterKey = (bucket: string, subject: Subject) => `rate:${bucket}:${subjectKey(subject)}`;
 
 /**
  * Fixed-window counters in the store, so every instance counts together. `hit` counts one
@@ -14,7 +29,7 @@ export class RateLimiter {
     private readonly onLimited: (bucket: string) => void = () => {},
   ) {}
 
-  async hit(bucket: string, subject: string, limit: number): Promise<void> {
+  async hit(bucket: string, subject: Subject, limit: number): Promise<void> {
     const key = counterKey(bucket, subject);
     if ((await this.store.increment(key, this.windowSeconds)) > limit) await this.#refuse(bucket, key, true);
   }
@@ -23,7 +38,7 @@ export class RateLimiter {
    * Failure budgets: `assertBudget` refuses (429) once `limit` failures were recorded for the
    * subject in the window; `recordFailure` adds one. Successes cost nothing.
    */
-  async assertBudget(bucket: string, subject: string, limit: number): Promise<void> {
+  async assertBudget(bucket: string, subject: Subject, limit: number): Promise<void> {
     const key = counterKey(bucket, subject);
     if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key, false);
   }
@@ -32,7 +47,7 @@ export class RateLimiter {
    * `assertBudget` that also reads `recordKeys` in the same round trip (the records the guarded
    * route reads first) and returns them. A refusal is decided before the records are looked at.
    */
-  async assertBudgetReading(bucket: string, subject: string, limit: number, recordKeys: readonly string[]): Promise<(Fields | undefined)[]> {
+  async assertBudgetReading(bucket: string, subject: Subject, limit: number, recordKeys: readonly string[]): Promise<(Fields | undefined)[]> {
     const key = counterKey(bucket, subject);
     const { records, count } = await this.store.getRecordsAndCounter(recordKeys, key);
     if (count >= limit) await this.#refuse(bucket, key, false);
@@ -53,7 +68,7 @@ export class RateLimiter {
     throw tooManyRequests(left === undefined ? this.windowSeconds : Math.max(1, left));
   }
 
-  async recordFailure(bucket: string, subject: string): Promise<void> {
+  async recordFailure(bucket: string, subject: Subject): Promise<void> {
     await this.store.increment(counterKey(bucket, subject), this.windowSeconds);
   }
 }

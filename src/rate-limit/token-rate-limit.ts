@@ -1,8 +1,8 @@
 import type { Context, Next } from 'koa';
 
 import { QridError } from '../errors/qrid-error.js';
-import { normalizeIp } from '../http/describe-client.js';
 import type { Services } from '../services.js';
+import { clientAddress } from '../http/client-address.js';
 
 /**
  * Runs inside oidc-provider (provider.use): the token endpoint, per client IP. Over the limit
@@ -13,7 +13,7 @@ export function tokenRateLimit(services: Services) {
   return async function limitTokenRequests(ctx: Context, next: Next): Promise<void> {
     if (ctx.method === 'POST' && ctx.path === tokenPath) {
       try {
-        await services.limiter.hit('token', normalizeIp(ctx.ip), services.config.rate_limits.token_per_ip);
+        await services.limiter.hit('token', { address: clientAddress(ctx) }, services.config.rate_limits.token_per_ip);
       } catch (error) {
         if (!(error instanceof QridError) || error.status !== 429) throw error;
         ctx.status = 429;
