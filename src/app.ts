@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 
@@ -19,6 +18,7 @@ import { Csrf } from './http/csrf.js';
 import { approximateNetwork } from './http/describe-client.js';
 import { ownPathsOnly } from './http/own-paths.js';
 import { requestLog } from './http/request-log.js';
+import { createRouter } from './http/router.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
@@ -116,7 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   app.use(metricsEndpoint(metrics, config.metrics_token));
   app.use(storeGuard(store, views));
 
-  const router = new Router();
+  const router = createRouter();
   // router.use middleware runs only when one of these routes matched, so neither the error
   // page nor the same-origin rule ever touches oidc-provider's endpoints (e.g. CORS token calls).
   router.use(errorHandler(views, logger), requireSameOrigin(config.issuer));

@@ -1,9 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 
 import { DEMO_CLIENT_ID } from '../config/load.js';
 import { errorHandler } from '../errors/error-handler.js';
+import { createRouter } from '../http/router.js';
 import { requireSameOrigin } from '../http/same-origin.js';
 import { QridError } from '../errors/qrid-error.js';
 import { randomToken } from '../security/tokens.js';
@@ -19,7 +20,7 @@ const TTL_SECONDS = 3600;
 export function demoRoutes(services: Services): Router {
   const { config, store, views } = services;
   const client = config.clients.find((c) => c.client_id === DEMO_CLIENT_ID);
-  const router = new Router({ prefix: '/demo' });
+  const router = createRouter({ prefix: '/demo' });
   router.use(errorHandler(views, services.logger), requireSameOrigin(config.issuer));
   let discovered: Promise<oidc.Configuration> | undefined;
 

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 
+import { redactPath } from '../http/request-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { Views } from '../views/views.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -17,7 +18,7 @@ export function errorHandler(views: Views, logger: Logger) {
     } catch (raw) {
       const error = normalize(raw);
       if (error.status === 503) logger.warn({ requestId: ctx.state.requestId, err: raw }, 'store unavailable');
-      else if (error.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      else if (error.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId, path: redactPath(ctx.path) }, 'request failed');
       respondWithError(ctx, views, error);
     }
   };

@@ -5,7 +5,11 @@ import type { Context, Next } from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { type Metrics, routeGroup } from '../observability/metrics.js';
 
-const SECRET_SEGMENTS = /^\/(q|enroll|setup)\/[^/]+/;
+/**
+ * Paths whose second segment is a one-time secret (QR handle, enrollment token). Matched in any
+ * letter case, although routes are case-sensitive (router.ts), so no variant is ever logged whole.
+ */
+const SECRET_SEGMENTS = /^\/+(q|enroll)\/+[^/]+/i;
 /** A caller's request id is kept only if it is this plain (it goes into logs and a header). */
 const REQUEST_ID = /^[\w-]{8,64}$/;
 
