@@ -93,6 +93,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       post_logout_redirect_uris: [`${issuer}/demo`],
       first_party: false,
       refresh_tokens: true,
+      resource_server: false,
     });
   }
 
@@ -105,6 +106,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       post_logout_redirect_uris: [`${issuer}/admin`],
       first_party: true,
       refresh_tokens: false,
+      resource_server: false,
     });
   }
 

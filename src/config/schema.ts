@@ -23,6 +23,11 @@ export const clientSchema = z
     first_party: z.boolean().default(false),
     /** Whether the client may ask for `offline_access` and receive refresh tokens. */
     refresh_tokens: z.boolean().default(true),
+    /**
+     * A resource server (an API) that may introspect access tokens issued to every client. Any
+     * other client may introspect only the tokens issued to itself.
+     */
+    resource_server: z.boolean().default(false),
   })
   .strict();
 

@@ -30,6 +30,7 @@ export interface ProviderDeps {
 
 export function createProvider({ config, store, users, views, jwks, cookieKeys = new CookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
+  const resourceServers = new Set(config.clients.filter((c) => c.resource_server).map((c) => c.client_id));
   const pages = providerPages(views);
   const https = config.issuer.startsWith('https:');
 
@@ -88,7 +89,12 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client learns about its own tokens only; the config names the resource servers (APIs)
+      // that may introspect everyone's. oidc-provider's default lets any confidential client.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || resourceServers.has(client.clientId),
+      },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
