@@ -27,6 +27,9 @@ export const serverScript = (floor: boolean): string => (floor ? FLOOR_SERVER : 
 /** The same configuration for qrid and the baseline: one public first-party client, no limits in the way. */
 export type StoreChoice = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
 
+/** The bench's qrid serves /metrics on its main port behind this token (sse-floor-server.ts ignores it). */
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 export function writeConfig(issuer: string, store: StoreChoice): string {
   const file = join(dir, `qrid-${Math.random().toString(36).slice(2)}.yaml`);
   const big = 100_000_000;
@@ -37,6 +40,7 @@ export function writeConfig(issuer: string, store: StoreChoice): string {
       'host: 127.0.0.1',
       'cookie_keys: ["bench-cookie-key-0123456789abcdef-0123456789"]',
       'log_level: error',
+      `metrics: { token: ${BENCH_METRICS_TOKEN} }`,
       'store:',
       `  kind: ${store.kind}`,
       ...(store.kind === 'redis' ? [`  redis_url: ${store.url}`, `  key_prefix: "${store.prefix}"`] : []),
@@ -183,7 +187,7 @@ export async function startRedis({ cpus }: { cpus?: string } = {}): Promise<{ ur
 
 /** Several of qrid's metrics from one scrape, so they are read at one moment (NaN for a missing one). */
 export async function metrics<const N extends readonly string[]>(base: string, names: N): Promise<{ [K in keyof N]: number }> {
-  const lines = (await (await fetch(`${base}/metrics`)).text()).split('\n');
+  const lines = (await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text()).split('\n');
   return names.map((name) => {
     const line = lines.find((l) => l.startsWith(`${name} `));
     return line ? Number(line.split(' ').pop()) : Number.NaN;

@@ -28,6 +28,7 @@ import type { Logger } from './logging/logger.js';
 import { instrumentStore } from './observability/instrument-store.js';
 import { Metrics } from './observability/metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
+import { metricsExposure } from './observability/metrics-exposure.js';
 import { storeGuard } from './http/store-guard.js';
 import { tokenRateLimit } from './rate-limit/token-rate-limit.js';
 import { staticDir, webauthnBrowserBundle } from './paths.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
 
 export interface QridApp {
   app: Koa;
+  /** Serves /metrics alone, for main.ts to listen on `metrics.listen`; absent when metrics are elsewhere or off. */
+  metricsApp?: Koa;
   services: Services;
   /** Ends open event streams (asking pages to reconnect elsewhere). Does not close the store. */
   shutdown(): void;
@@ -113,7 +116,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   app.use(requestLog(logger, metrics));
   app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
   app.use(staticFiles(staticDir, { '/static/vendor/webauthn.js': webauthnBrowserBundle }));
-  app.use(metricsEndpoint(metrics, config.metrics_token));
+  const exposure = metricsExposure(config);
+  if (exposure.where === 'main-port') app.use(metricsEndpoint(metrics, exposure.token));
   app.use(storeGuard(store, views));
 
   const router = createRouter();
@@ -147,8 +151,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     if (ctx.status === 404 && ctx.body === undefined) respondWithError(ctx, views, notFound());
   });
 
+  let metricsApp: Koa | undefined;
+  if (exposure.where === 'own-listener') {
+    metricsApp = new Koa();
+    metricsApp.silent = true;
+    metricsApp.use(metricsEndpoint(metrics, exposure.token));
+  }
+
   return {
     app,
+    ...(metricsApp ? { metricsApp } : {}),
     services,
     shutdown: () => services.streams.closeAll(),
   };

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './logging/logger.js';
+import { describeMetricsExposure, metricsExposure } from './observability/metrics-exposure.js';
 import { createStore } from './store/create-store.js';
 
 /** Entry point: load config, build the app, listen, shut down gracefully. Only this file listens. */
@@ -26,10 +27,16 @@ async function main(): Promise<void> {
   const server = createServer(qrid.app.callback());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const exposure = metricsExposure(config);
+  const metricsServer = qrid.metricsApp && exposure.where === 'own-listener' ? createServer(qrid.metricsApp.callback()) : undefined;
+  if (metricsServer && exposure.where === 'own-listener') {
+    await new Promise<void>((resolve) => metricsServer.listen(exposure.port, exposure.host, resolve));
+  }
   logger.info({ issuer: config.issuer, port: config.port, store: store.kind, development: config.development }, 'qrid listening');
 
   const say = (text: string) => process.stdout.write(`${text}\n`);
   say(`qrid is running at ${config.issuer}${config.development ? ` (development setup; demo app at ${config.issuer}/demo)` : ''}`);
+  say(describeMetricsExposure(exposure, config.issuer));
   if (store.kind === 'memory') {
     say(
       '\n*** WARNING: in-memory store. Users, devices and sessions are LOST when qrid stops.\n' +
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    metricsServer?.close();
     server.close(() => {
       void store.close().finally(() => process.exit(0));
     });

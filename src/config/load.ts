@@ -139,7 +139,7 @@ function applyEnv(raw: Record<string, unknown>, env: Env, source: string): RawCo
   if (env.QRID_COOKIE_KEYS) raw.cookie_keys = env.QRID_COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
   if (env.QRID_DATA_DIR) raw.data_dir = env.QRID_DATA_DIR;
   if (env.QRID_LOG_LEVEL) raw.log_level = env.QRID_LOG_LEVEL;
-  if (env.QRID_METRICS_TOKEN) raw.metrics_token = env.QRID_METRICS_TOKEN;
+  if (env.QRID_METRICS_TOKEN) raw.metrics = { ...((raw.metrics as Record<string, unknown> | undefined) ?? {}), token: env.QRID_METRICS_TOKEN };
   if (env.QRID_STORE || env.REDIS_URL || env.QRID_KEY_PREFIX) {
     const store = { ...((raw.store as Record<string, unknown> | undefined) ?? {}) };
     if (env.QRID_STORE) store.kind = env.QRID_STORE;

@@ -194,8 +194,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** If set, /metrics requires `Authorization: Bearer <metrics_token>`. Default: open (restrict it at the proxy). */
-    metrics_token: z.string().min(16).optional(),
+    metrics: z
+      .object({
+        /**
+         * `/metrics` then requires `Authorization: Bearer <token>` (or QRID_METRICS_TOKEN). Outside
+         * development, metrics are served only with a token or on `listen`; with neither they are off.
+         */
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+        /**
+         * `host:port` of a listener of its own that serves `/metrics` and nothing else (for
+         * example 127.0.0.1:9464, reachable by Prometheus but not through the public proxy). The
+         * main port then does not serve metrics at all. A token, if set, is required there too.
+         */
+        listen: z
+          .string()
+          .regex(/^(\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

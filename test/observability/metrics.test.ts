@@ -16,7 +16,7 @@ describe('/metrics', () => {
   const token = 'metrics-token-0123456789';
 
   beforeAll(async () => {
-    qrid = await startQrid({ metrics_token: token });
+    qrid = await startQrid({ metrics: { token } });
   });
   afterAll(async () => {
     await qrid.close();
