@@ -12,6 +12,8 @@ export type EnrollmentKind = 'invite' | 'setup';
 export interface Enrollment {
   kind: EnrollmentKind;
   userId: string;
+  /** 0 for a link made before links recorded it (such a link is void once its user was ever disabled). */
+  createdAt: number;
   expiresAt: number;
 }
 
@@ -42,10 +44,11 @@ export class Enrollments {
 
   async create(kind: EnrollmentKind, userId = '', seconds = this.linkSeconds): Promise<{ token: string; expiresAt: number }> {
     const token = randomToken();
-    const expiresAt = Date.now() + seconds * 1000;
+    const createdAt = Date.now();
+    const expiresAt = createdAt + seconds * 1000;
     await this.store.putRecord(
       enrollmentKey(hashSecret(token)),
-      { kind, userId, expiresAt: String(expiresAt), usedAt: '' },
+      { kind, userId, createdAt: String(createdAt), expiresAt: String(expiresAt), usedAt: '' },
       seconds + TOMBSTONE_SECONDS,
     );
     return { token, expiresAt };
@@ -77,5 +80,10 @@ function check(record: Fields | undefined): Enrollment {
 }
 
 function toEnrollment(record: Fields): Enrollment {
-  return { kind: record.kind === 'setup' ? 'setup' : 'invite', userId: record.userId ?? '', expiresAt: Number(record.expiresAt ?? 0) };
+  return {
+    kind: record.kind === 'setup' ? 'setup' : 'invite',
+    userId: record.userId ?? '',
+    createdAt: Number(record.createdAt ?? 0),
+    expiresAt: Number(record.expiresAt ?? 0),
+  };
 }

@@ -11,6 +11,8 @@ export interface User {
   admin: boolean;
   disabled: boolean;
   createdAt: number;
+  /** Enrollment links made up to this moment are void for good (set whenever the user is disabled). */
+  linksVoidedAt: number;
 }
 
 export interface NewUser {
@@ -44,7 +46,7 @@ export class Users {
 
   async create(input: NewUser): Promise<User> {
     const valid = validateNewUser(input);
-    const user: User = { id: randomToken(12), ...valid, disabled: false, createdAt: Date.now() };
+    const user: User = { id: randomToken(12), ...valid, disabled: false, createdAt: Date.now(), linksVoidedAt: 0 };
     if (!(await this.store.putRecordIfAbsent(usernameKey(user.username), { id: user.id }))) {
       throw new QridError(409, 'username_taken', `The username "${user.username}" is already taken.`);
     }
@@ -69,8 +71,9 @@ export class Users {
     return ref?.id ? this.find(ref.id) : undefined;
   }
 
+  /** Disabling also voids every enrollment link made so far, for good: enabling does not bring one back. */
   async setDisabled(user: User, disabled: boolean): Promise<void> {
-    await this.store.patchRecord(userKey(user.id), { disabled: disabled ? '1' : '' });
+    await this.store.patchRecord(userKey(user.id), disabled ? { disabled: '1', linksVoidedAt: String(Date.now()) } : { disabled: '' });
   }
 
   async delete(user: User): Promise<void> {
@@ -97,6 +100,7 @@ function toFields(user: User): Fields {
     admin: user.admin ? '1' : '',
     disabled: user.disabled ? '1' : '',
     createdAt: String(user.createdAt),
+    linksVoidedAt: String(user.linksVoidedAt),
   };
 }
 
@@ -109,5 +113,6 @@ function fromFields(f: Fields): User {
     admin: f.admin === '1',
     disabled: f.disabled === '1',
     createdAt: Number(f.createdAt ?? 0),
+    linksVoidedAt: Number(f.linksVoidedAt ?? 0),
   };
 }

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 
+import { enrollDevice } from '../accounts/enroll-device.js';
 import { QridError } from '../errors/qrid-error.js';
 import { readJson } from '../http/read-json.js';
 import { approvalDetails } from '../phone/approval-details.js';
@@ -30,15 +31,9 @@ function enroll(services: Services) {
     if (!key || key.kty !== 'EC' || key.crv !== 'P-256' || typeof key.x !== 'string' || typeof key.y !== 'string' || 'd' in key) {
       throw new QridError(400, 'invalid_public_key', 'public_key must be a public EC P-256 JWK (kty, crv, x, y; no private part).');
     }
-    const peeked = await services.enrollments.peek(token);
-    if (peeked.kind !== 'invite') throw new QridError(400, 'invalid_request', 'Enroll the first administrator in a browser; companions use invite links.');
-    const user = await services.users.findActive(peeked.userId);
-    if (!user) throw new QridError(403, 'user_disabled', 'This account is disabled or was removed.');
-    const enrollment = await services.enrollments.redeem(token);
     const name = typeof body.device_name === 'string' ? body.device_name : 'Companion';
-    const publicJwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
-    const { device } = await services.devices.create(enrollment.userId, name, publicJwk);
-    services.logger.info({ event: 'device.enrolled', accountId: user.id, deviceId: device.id, kind: 'companion', ip: clientAddress(ctx) }, 'device.enrolled');
+    const publicKeyJwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
+    const { user, device } = await enrollDevice(services, { token, deviceName: name, ip: clientAddress(ctx), publicKeyJwk });
     ctx.status = 201;
     ctx.body = { device_id: device.id, username: user.username, issuer: services.config.issuer };
   };

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 
-import { enrollDevice } from '../accounts/enroll-device.js';
+import { checkEnrollmentLink, enrollDevice } from '../accounts/enroll-device.js';
 import { enrollmentErrors } from '../accounts/enrollments.js';
-import { forbidden } from '../errors/qrid-error.js';
+import { forbidden, QridError } from '../errors/qrid-error.js';
 import { describeUserAgent } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import { hashSecret } from '../security/tokens.js';
@@ -24,9 +24,10 @@ const csrfBinding = (token: string) => `enroll:${hashSecret(token)}`;
 export function enrollPage(services: Services) {
   return async function showEnrollment(ctx: Context): Promise<void> {
     const token = tokenParam(ctx);
-    const enrollment = await services.enrollments.peek(token);
-    const user = enrollment.kind === 'invite' ? await services.users.findActive(enrollment.userId) : undefined;
-    if (enrollment.kind === 'invite' && !user) throw enrollmentErrors.unknown();
+    const { enrollment, user } = await checkEnrollmentLink(services, token).catch((error: unknown) => {
+      // The page does not tell a stranger holding the link whether the account was disabled.
+      throw error instanceof QridError && error.code === 'user_disabled' ? enrollmentErrors.unknown() : error;
+    });
     const { browser, os } = describeUserAgent(ctx.get('User-Agent'));
     ctx.type = 'html';
     ctx.body = services.views.render('enroll.njk', {
