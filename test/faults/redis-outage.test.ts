@@ -11,7 +11,7 @@ import { BrowserClient, field } from '../support/browser-client.js';
 import { freePort, waitFor } from '../../bench/loopback.js';
 import { answerQr, PHONE_UA, readQrPage } from '../support/phone.js';
 import { PrivateRedis } from '../support/private-redis.js';
-import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
+import { METRICS_TOKEN, type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { RP_REDIRECT } from '../support/start-qrid.js';
 
@@ -71,7 +71,7 @@ describe('Redis outage', () => {
     const auth = await new BrowserClient(issuer).get('/auth?client_id=test-rp&response_type=code&scope=openid');
     expect(auth.status).toBe(503);
     expect((await fetch(`${issuer}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${issuer}/metrics`)).text();
+    const metrics = await (await fetch(`${issuer}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/qrid_store_errors_total [1-9]\d*/);
     expect(qrid.alive()).toBe(true);
 

@@ -8,6 +8,8 @@ import { startFlags } from '../../bench/start-flags.js';
 import { CONFIDENTIAL, RP_LOGOUT_REDIRECT, RP_REDIRECT } from './start-qrid.js';
 
 export const COOKIE_KEY = 'test-cookie-key-0123456789abcdef-0123456789';
+/** Process tests' qrid serves /metrics behind this token. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 /** A qrid config file for process tests: Redis store, the test RP, loopback only. */
 export function writeConfig(dir: string, options: { issuer: string; redisUrl: string; prefix: string }): string {
@@ -19,6 +21,7 @@ export function writeConfig(dir: string, options: { issuer: string; redisUrl: st
       'host: 127.0.0.1',
       `cookie_keys: ["${COOKIE_KEY}"]`,
       'log_level: warn',
+      `metrics: { token: ${METRICS_TOKEN} }`,
       'store:',
       '  kind: redis',
       `  redis_url: ${options.redisUrl}`,
