@@ -7,6 +7,7 @@ import { Passkeys } from './accounts/passkeys.js';
 import { SessionRecords } from './accounts/session-records.js';
 import { Users } from './accounts/users.js';
 import { ApprovalEngine } from './approvals/approval-engine.js';
+import { ApprovalDecisions } from './approvals/decide-approval.js';
 import type { Config } from './config/schema.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { companionRoutes } from './companion/companion-routes.js';
@@ -72,6 +73,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   const users = new Users(store);
   const cookieKeys = new CookieKeys(config.cookie_keys);
   const provider = createProvider({ config, store, users, views, jwks, cookieKeys });
+  const approvals = new ApprovalEngine(
+    store,
+    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, clockSkewMs: config.store.clock_skew_ms },
+    logger,
+    Date.now,
+    config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
+  );
+  const passkeys = new Passkeys(store, config.issuer, config.passkeys.rp_name);
+  const limiter = new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket }));
   const services: Services = {
     config,
     store,
@@ -79,21 +89,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     users,
     views,
     logger,
-    approvals: new ApprovalEngine(
-      store,
-      { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, clockSkewMs: config.store.clock_skew_ms },
-      logger,
-      Date.now,
-      config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
-    ),
+    approvals,
+    decisions: new ApprovalDecisions({ approvals, passkeys, limiter, policy: config.passkeys.policy, approvalsPerAddress: config.rate_limits.approval_per_ip }),
     devices: new Devices(store, config.enrollment.device_session_days),
     enrollments: new Enrollments(store, config.enrollment.link_seconds),
     csrf: new Csrf(config.cookie_keys),
-    limiter: new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket })),
+    limiter,
     streams: new StreamRegistry((size) => metrics.openStreams.set(size)),
     metrics,
     sessions: new SessionRecords(store, config.ttl.session),
-    passkeys: new Passkeys(store, config.issuer, config.passkeys.rp_name),
+    passkeys,
   };
   services.approvals.onEvent = (event, approval) => {
     const outcome = event.slice('approval.'.length);

@@ -6,6 +6,7 @@ import type { Passkeys } from './accounts/passkeys.js';
 import type { SessionRecords } from './accounts/session-records.js';
 import type { Users } from './accounts/users.js';
 import type { ApprovalEngine } from './approvals/approval-engine.js';
+import type { ApprovalDecisions } from './approvals/decide-approval.js';
 import type { Config } from './config/schema.js';
 import type { Csrf } from './http/csrf.js';
 import type { Logger } from './logging/logger.js';
@@ -21,6 +22,7 @@ export interface Services {
   store: Store;
   provider: Provider;
   approvals: ApprovalEngine;
+  decisions: ApprovalDecisions;
   users: Users;
   devices: Devices;
   enrollments: Enrollments;

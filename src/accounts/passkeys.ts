@@ -36,6 +36,10 @@ export const passkeyErrors = {
     new QridError(403, 'passkey_required', 'Approving sign-ins needs a passkey on this device. Add one on the qrid home page of this phone first.', {
       title: 'Passkey needed',
     }),
+  requiredNotKey: () =>
+    new QridError(403, 'passkey_required', 'qrid is set to require a passkey for every approval. A companion device key is not a passkey (it cannot check who holds it), so this device cannot approve sign-ins.', {
+      title: 'Passkey needed',
+    }),
   verificationRequired: () =>
     new QridError(403, 'verification_required', 'This approval needs your passkey (fingerprint, face or PIN). Use the Approve button again and confirm on your phone.', {
       title: 'Confirm with your passkey',

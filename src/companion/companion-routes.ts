@@ -6,7 +6,6 @@ import { QridError } from '../errors/qrid-error.js';
 import { readJson } from '../http/read-json.js';
 import { approvalDetails } from '../phone/approval-details.js';
 import { numberChoices } from '../phone/number-choices.js';
-import { ACR_DEVICE_KEY, AMR_DEVICE_KEY } from '../provider/assurance.js';
 import type { Services } from '../services.js';
 import { verifyDeviceJws } from './verify-device-jws.js';
 import { clientAddress } from '../http/client-address.js';
@@ -42,12 +41,13 @@ function enroll(services: Services) {
 function decide(services: Services) {
   return async function companionDecide(ctx: Context): Promise<void> {
     ctx.request.headers.accept = 'application/json';
-    await services.limiter.hit('approval', { address: clientAddress(ctx) }, services.config.rate_limits.approval_per_ip);
     const body = (await readJson(ctx)) as { jws?: unknown };
     const request = await verifyDeviceJws(services, body?.jws);
-    const { device } = request;
+    const approver = { device: request.device, user: request.user };
+    const ip = clientAddress(ctx);
     if (request.action === 'inspect') {
-      const approval = await services.approvals.claimHandle(request.handle, device.id, clientAddress(ctx));
+      await services.limiter.hit('approval', { address: ip }, services.config.rate_limits.approval_per_ip);
+      const approval = await services.decisions.claim({ handle: request.handle }, approver, 'device-key', ip);
       ctx.body = {
         state: approval.state,
         ...(await approvalDetails(services, approval)),
@@ -56,15 +56,13 @@ function decide(services: Services) {
       };
       return;
     }
-    const approval = await services.approvals.decideByHandle(request.handle, {
+    const approval = await services.decisions.decide({
+      target: { handle: request.handle },
+      approver,
       decision: request.action === 'approve' ? 'approve' : 'deny',
-      deviceId: device.id,
-      // The account is the key's owner; nothing in the request can name another.
-      accountId: device.userId,
-      amr: AMR_DEVICE_KEY,
-      acr: ACR_DEVICE_KEY,
-      ip: clientAddress(ctx),
-      pickedNumber: request.number,
+      proof: { kind: 'device-key' },
+      ip,
+      ...(request.number === undefined ? {} : { pickedNumber: request.number }),
     });
     ctx.body = { state: approval.state };
   };

@@ -2,6 +2,7 @@ import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 
 import { qrHandleApproval } from '../approvals/qr-handle.js';
 import type { Device } from '../accounts/devices.js';
+import type { User } from '../accounts/users.js';
 import { QridError } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
 
@@ -15,6 +16,7 @@ const MAX_AGE_SECONDS = 60;
 
 export interface CompanionRequest {
   device: Device;
+  user: User;
   handle: string;
   action: 'inspect' | 'approve' | 'deny';
   /** The number picked for number matching, when the computer showed one. */
@@ -58,5 +60,5 @@ export async function verifyDeviceJws(services: Services, jws: unknown): Promise
   if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters.');
   const fresh = await services.store.putRecordIfAbsent(`companion-nonce:${device.id}:${nonce}`, { at: String(Date.now()) }, MAX_AGE_SECONDS * 3);
   if (!fresh) throw refused('replayed_request', 'This signed request was already used.');
-  return { device, handle, action, ...(Number.isInteger(number) ? { number: number as number } : {}) };
+  return { device, user, handle, action, ...(Number.isInteger(number) ? { number: number as number } : {}) };
 }

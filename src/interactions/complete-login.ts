@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 
+import { confirmApprover } from '../approvals/complete-approval.js';
 import { QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
@@ -26,8 +27,7 @@ export function completeLogin(services: Services) {
     if (!done) {
       throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone.', { title: 'Not approved' });
     }
-    const user = await services.users.findActive(done.accountId);
-    if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
+    const user = await confirmApprover(services, done);
     await replaceOtherUsersSession(services, details, user.id, done.requesterIp);
     // A page that posts again (a lost redirect, a reload) gets the same result, counted once.
     const first = details.result?.login === undefined;

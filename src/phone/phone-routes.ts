@@ -7,7 +7,7 @@ import { guessGuard } from './guess-guard.js';
 import { linkDevice, linkOptions, passkeyRegistrationOptions, registerPasskey } from './passkey-routes.js';
 import { phoneHome } from './phone-home.js';
 import { approvalByHandle, approvalPasskeyOptions, decideByHandle, qrLanding, reportScan } from './qr-landing.js';
-import { claimedApproval, decideClaimed, enterTypedCode } from './typed-code.js';
+import { claimedTarget, decideClaimed, enterTypedCode } from './typed-code.js';
 
 /** The phone's routes: QR landing, typed code, enrollment, home. */
 export function phoneRoutes(services: Services, router: Router): void {
@@ -15,10 +15,10 @@ export function phoneRoutes(services: Services, router: Router): void {
   router.use(['/q/:handle', '/q/:handle/scan', '/q/:handle/passkey-options'], guessGuard(services));
   router.get('/q/:handle', qrLanding(services));
   router.post('/q/:handle/scan', reportScan(services));
-  router.post('/q/:handle/passkey-options', approvalPasskeyOptions(services, approvalByHandle(services)));
+  router.post('/q/:handle/passkey-options', approvalPasskeyOptions(services, approvalByHandle));
   router.post('/q/:handle', decideByHandle(services));
   router.post('/code', enterTypedCode(services));
-  router.post('/approvals/:id/passkey-options', approvalPasskeyOptions(services, claimedApproval(services)));
+  router.post('/approvals/:id/passkey-options', approvalPasskeyOptions(services, claimedTarget));
   router.post('/approvals/:id', decideClaimed(services));
   router.post('/phone/sessions/end-all', endAllSessions(services));
   router.post('/phone/sessions/:uid/end', endOneSession(services, 'user'));

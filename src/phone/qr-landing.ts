@@ -1,12 +1,13 @@
 import type { Context } from 'koa';
 
 import { approvalErrors } from '../approvals/approval-errors.js';
+import { approvalPurpose } from '../approvals/approval-policy.js';
 import type { Approval } from '../approvals/approval-record.js';
+import type { Approver, Target } from '../approvals/decide-approval.js';
 import { qrHandleApproval } from '../approvals/qr-handle.js';
 import { approximateNetwork } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
-import { approvalAssurance, approvalPurpose, verificationNeeded } from './approval-assurance.js';
 import { approvalDetails } from './approval-details.js';
 import { prefetchedApproval } from './guess-guard.js';
 import { numberChoices } from './number-choices.js';
@@ -20,22 +21,23 @@ export function handleParam(ctx: Context): string {
   return handle;
 }
 
+const byHandle = (ctx: Context): Target & { handle: string } => ({ handle: handleParam(ctx), prefetched: prefetchedApproval(ctx) });
+
 /**
  * GET/HEAD /q/:handle — what the phone sees after scanning. Side-effect free: scanners and
  * link previews fetch it too. The page's script then reports the scan with a POST.
  */
 export function qrLanding(services: Services) {
   return async function showApproval(ctx: Context): Promise<void> {
-    const handle = handleParam(ctx);
+    const target = byHandle(ctx);
     const signedIn = await currentDevice(services, ctx);
     if (!signedIn) {
       ctx.type = 'html';
       ctx.body = services.views.render('phone-not-signed-in.njk', {});
       return;
     }
-    const approval = await services.approvals.lookupHandle(handle, prefetchedApproval(ctx));
-    if (approval.deviceId && approval.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
-    await renderApprovalPage(services, ctx, signedIn, approval, `/q/${handle}`, `/q/${handle}/scan`);
+    const approval = await services.decisions.pending(target, signedIn, 'device-session');
+    await renderApprovalPage(services, ctx, signedIn, approval, `/q/${target.handle}`, `/q/${target.handle}/scan`);
   };
 }
 
@@ -47,7 +49,7 @@ export async function renderApprovalPage(
   action: string,
   scanUrl?: string,
 ): Promise<void> {
-  const verify = await verificationNeeded(services, signedIn);
+  const verify = await services.decisions.passkeyNeeded(signedIn.device, 'device-session');
   const matching = services.approvals.numberMatchingApplies(approval, clientAddress(ctx));
   ctx.type = 'html';
   ctx.body = services.views.render('phone-approve.njk', {
@@ -67,23 +69,22 @@ export async function renderApprovalPage(
 }
 
 /** POST <action>/passkey-options — a WebAuthn challenge bound to this approval and device. */
-export function approvalPasskeyOptions(services: Services, find: (ctx: Context) => Promise<Approval>) {
+export function approvalPasskeyOptions(services: Services, target: (ctx: Context) => Target & ({ handle: string } | { claimed: string })) {
   return async function passkeyOptions(ctx: Context): Promise<void> {
     const signedIn = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await find(ctx);
-    if (approval.deviceId && approval.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
+    const approval = await services.decisions.pending(target(ctx), signedIn, 'device-session');
     ctx.body = await services.passkeys.authenticationOptions(signedIn.device, approvalPurpose(approval));
   };
 }
 
-export const approvalByHandle = (services: Services) => (ctx: Context) => services.approvals.lookupHandle(handleParam(ctx), prefetchedApproval(ctx));
+export const approvalByHandle = byHandle;
 
 /** POST /q/:handle/scan — the phone page is open: the waiting browser shows "check your phone". */
 export function reportScan(services: Services) {
   return async function scan(ctx: Context): Promise<void> {
-    const handle = handleParam(ctx);
-    const { device } = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await services.approvals.claimHandle(handle, device.id, clientAddress(ctx), prefetchedApproval(ctx));
+    const target = byHandle(ctx);
+    const signedIn = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
+    const approval = await services.decisions.claim(target, signedIn, 'device-session', clientAddress(ctx));
     ctx.body = { state: approval.state, decideBy: approval.decideBy };
   };
 }
@@ -91,33 +92,23 @@ export function reportScan(services: Services) {
 /** POST /q/:handle — Approve or Deny. The QR handle is used up by this request. */
 export function decideByHandle(services: Services) {
   return async function decide(ctx: Context): Promise<void> {
-    const handle = handleParam(ctx);
+    const target = byHandle(ctx);
     const form = await readForm(ctx);
     const signedIn = await requireDevice(services, ctx, form.csrf);
-    await services.limiter.hit('approval', { address: clientAddress(ctx) }, services.config.rate_limits.approval_per_ip);
-    const pending = await services.approvals.lookupHandle(handle, prefetchedApproval(ctx));
-    if (pending.deviceId && pending.deviceId !== signedIn.device.id) throw approvalErrors.claimedElsewhere();
-    const assurance = await approvalAssurance(services, signedIn, pending, form);
-    const approval = await services.approvals.decideByHandle(handle, decisionFrom(ctx, form, signedIn, assurance), pending);
+    const approval = await services.decisions.decide(decisionFrom(ctx, form, signedIn, target));
     renderDecided(services, ctx, approval);
   };
 }
 
-export function decisionFrom(
-  ctx: Context,
-  form: Record<string, string>,
-  signedIn: SignedInDevice,
-  assurance: { amr: string[]; acr: string },
-) {
+/** What the phone's form says, as the decide use case takes it. */
+export function decisionFrom(ctx: Context, form: Record<string, string>, approver: Approver, target: Target & ({ handle: string } | { claimed: string })) {
   return {
+    target,
+    approver,
     decision: form.decision === 'approve' ? ('approve' as const) : ('deny' as const),
-    // The account is the device's owner: nothing in the request can name another.
-    deviceId: signedIn.device.id,
-    accountId: signedIn.user.id,
-    amr: assurance.amr,
-    acr: assurance.acr,
+    proof: { kind: 'device-session' as const, ...(form.assertion ? { assertion: form.assertion } : {}) },
     ip: clientAddress(ctx),
-    pickedNumber: /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined,
+    ...(/^\d{2}$/.test(form.number ?? '') ? { pickedNumber: Number(form.number) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
+import { endSession } from '../accounts/end-session.js';
 import type { Services } from '../services.js';
 
 /** What the completion route passes along with the login result, for the session record. */
@@ -14,7 +15,8 @@ export interface QridLoginDetails {
 /**
  * Runs inside oidc-provider after each authorization: records a new session (which device
  * approved it, from which browser) once the provider has saved it, and marks existing
- * sessions as used. Never fails the response it follows.
+ * sessions as used. A session whose approving device is gone by then is ended at once (its
+ * grant revoked, so the code just issued is worthless). Never fails the response it follows.
  */
 export function recordSessions(services: Services) {
   return async function sessionHook(ctx: Context, next: Next): Promise<void> {
@@ -40,6 +42,12 @@ export function recordSessions(services: Services) {
           lastUsedAt: Date.now(),
           amr: (session.amr as string[] | undefined) ?? [],
         }));
+      if (started && !(await services.devices.find(details.deviceId))) {
+        // The approving device was removed while this login was on its way: its removal may
+        // have listed the account's sessions before this one was recorded, so end it here.
+        await endSession(services, { uid: session.uid, accountId: session.accountId }, 'device_removed');
+        return;
+      }
       if (started) {
         services.logger.info(
           {

@@ -1,0 +1,66 @@
+import type { Device } from '../accounts/devices.js';
+import { type Passkeys, passkeyErrors } from '../accounts/passkeys.js';
+import type { Config } from '../config/schema.js';
+import { ACR_DEVICE_KEY, ACR_DEVICE_SESSION, ACR_PASSKEY, AMR_DEVICE_KEY, AMR_DEVICE_SESSION, amrPasskey } from '../provider/assurance.js';
+import type { Approval } from './approval-record.js';
+
+/**
+ * The one passkey-policy decision, for every way a device answers an approval (the phone's
+ * page, the typed code, the companion, and any later channel). What a device may do, by
+ * `passkeys.policy` and how it proves itself:
+ *
+ * | policy      | device session (phone browser)                   | device key (companion)        |
+ * | ----------- | ------------------------------------------------ | ----------------------------- |
+ * | `off`       | approves on its session (acr device)             | approves (acr device-key)     |
+ * | `preferred` | with a passkey on the device: a fresh assertion  | approves (acr device-key)     |
+ * |             | for this approval (acr passkey); else session    |                               |
+ * | `required`  | only with a fresh passkey assertion               | refused: a key held in a file |
+ * |             | (a device without a passkey cannot approve)      | proves no person (no UV)      |
+ *
+ * A deny needs no proof beyond the device itself: refusing can never let anyone in.
+ */
+export type PasskeyPolicy = Config['passkeys']['policy'];
+
+/** How the device answering proves itself: its session cookie (with an assertion when asked), or its companion key's signature. */
+export type DeviceProof = { kind: 'device-session'; assertion?: string } | { kind: 'device-key' };
+
+export interface Assurance {
+  amr: string[];
+  acr: string;
+}
+
+type PolicyDeps = { passkeys: Pick<Passkeys, 'hasPasskey' | 'verify'>; policy: PasskeyPolicy };
+
+/** Challenge purpose of a passkey assertion for one approval. */
+export const approvalPurpose = (approval: Pick<Approval, 'id'>) => `approval:${approval.id}`;
+
+/**
+ * Whether this device may answer approvals at all, and whether approving will ask for its
+ * passkey. Throws `passkey_required` for a device the policy keeps out.
+ */
+export async function passkeyNeeded(deps: PolicyDeps, device: Device, proof: DeviceProof['kind']): Promise<boolean> {
+  if (deps.policy === 'off') return false;
+  if (proof === 'device-key') {
+    if (deps.policy === 'required') throw passkeyErrors.requiredNotKey();
+    return false;
+  }
+  const has = await deps.passkeys.hasPasskey(device.id);
+  if (deps.policy === 'required' && !has) throw passkeyErrors.required();
+  return has;
+}
+
+/** The amr/acr an approval earns; verifies the passkey assertion when the policy asks for one. */
+export async function assuranceFor(deps: PolicyDeps, device: Device, approval: Approval, proof: DeviceProof): Promise<Assurance> {
+  const needed = await passkeyNeeded(deps, device, proof.kind);
+  if (proof.kind === 'device-key') return { amr: AMR_DEVICE_KEY, acr: ACR_DEVICE_KEY };
+  if (!needed) return { amr: AMR_DEVICE_SESSION, acr: ACR_DEVICE_SESSION };
+  if (!proof.assertion) throw passkeyErrors.verificationRequired();
+  let response: unknown;
+  try {
+    response = JSON.parse(proof.assertion);
+  } catch {
+    throw passkeyErrors.failed('the response was malformed');
+  }
+  const check = await deps.passkeys.verify(device, approvalPurpose(approval), response);
+  return { amr: amrPasskey(check.keyAmr), acr: ACR_PASSKEY };
+}

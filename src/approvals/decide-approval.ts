@@ -1,0 +1,107 @@
+import type { Device } from '../accounts/devices.js';
+import type { Passkeys } from '../accounts/passkeys.js';
+import type { User } from '../accounts/users.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import type { ApprovalEngine, Decision, PrefetchedApproval } from './approval-engine.js';
+import { approvalErrors } from './approval-errors.js';
+import { assuranceFor, type DeviceProof, passkeyNeeded, type PasskeyPolicy } from './approval-policy.js';
+import type { Approval } from './approval-record.js';
+
+/**
+ * The use cases every channel calls when a device answers an approval request: the phone's
+ * page (by QR handle), the typed code, the companion API, and any channel added later. A
+ * channel only authenticates the device (its cookie and CSRF token, or its key's signature)
+ * and says how it found the request; the guards are here, the same for all of them:
+ *
+ * - the passkey policy (approval-policy.ts), checked before a request is bound to the device;
+ * - a request opened by another device stays that device's ("already claimed elsewhere");
+ * - the approval rate limit per client address;
+ * - number matching and the state machine (approval-engine.ts).
+ *
+ * The device must also still exist when the browser completes (complete-approval.ts).
+ */
+export interface Approver {
+  device: Device;
+  user: User;
+}
+
+/** How the channel found the request: the QR handle, a typed code, or the id of a request this device already opened. */
+export type Target = { handle: string; prefetched?: PrefetchedApproval } | { typedCode: string } | { claimed: string };
+
+export interface DecisionInput {
+  target: Exclude<Target, { typedCode: string }>;
+  approver: Approver;
+  decision: 'approve' | 'deny';
+  proof: DeviceProof;
+  ip: string;
+  /** The number picked on the phone when number matching applies. */
+  pickedNumber?: number;
+}
+
+export interface ApprovalDecisionsDeps {
+  approvals: ApprovalEngine;
+  passkeys: Pick<Passkeys, 'hasPasskey' | 'verify'>;
+  limiter: Pick<RateLimiter, 'hit'>;
+  policy: PasskeyPolicy;
+  /** `rate_limits.approval_per_ip`. */
+  approvalsPerAddress: number;
+}
+
+/** An id of a request this device claimed with a typed code (the interaction's uid). */
+const CLAIMED_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+export class ApprovalDecisions {
+  constructor(private readonly deps: ApprovalDecisionsDeps) {}
+
+  /** Whether approving on this device will ask for its passkey; throws if the policy keeps the device out. */
+  passkeyNeeded(device: Device, proof: DeviceProof['kind']): Promise<boolean> {
+    return passkeyNeeded(this.deps, device, proof);
+  }
+
+  /** Read-only: the request the device would answer (GET of the phone's page, passkey options). */
+  async pending(target: Exclude<Target, { typedCode: string }>, approver: Approver, proof: DeviceProof['kind']): Promise<Approval> {
+    await this.passkeyNeeded(approver.device, proof);
+    return this.#find(target, approver);
+  }
+
+  /** The device opened the request: from now on only it may answer, and the waiting browser shows "check your phone". */
+  async claim(target: Target, approver: Approver, proof: DeviceProof['kind'], ip: string): Promise<Approval> {
+    await this.passkeyNeeded(approver.device, proof);
+    const { approvals } = this.deps;
+    if ('typedCode' in target) return approvals.claimTypedCode(target.typedCode, approver.device.id, ip);
+    if ('handle' in target) return approvals.claimHandle(target.handle, approver.device.id, ip, target.prefetched);
+    return this.#find(target, approver);
+  }
+
+  /** Approve or deny. The account is the device's owner: nothing in the request can name another. */
+  async decide(input: DecisionInput): Promise<Approval> {
+    const { approvals, limiter, approvalsPerAddress } = this.deps;
+    await limiter.hit('approval', { address: input.ip }, approvalsPerAddress);
+    const pending = await this.#find(input.target, input.approver);
+    const assurance = input.decision === 'approve' ? await assuranceFor(this.deps, input.approver.device, pending, input.proof) : { amr: [], acr: '' };
+    const decision: Decision = {
+      decision: input.decision,
+      deviceId: input.approver.device.id,
+      accountId: input.approver.user.id,
+      amr: assurance.amr,
+      acr: assurance.acr,
+      ip: input.ip,
+      ...(input.pickedNumber === undefined ? {} : { pickedNumber: input.pickedNumber }),
+    };
+    return 'handle' in input.target ? approvals.decideByHandle(input.target.handle, decision, pending) : approvals.decideClaimed(pending.id, decision);
+  }
+
+  async #find(target: Exclude<Target, { typedCode: string }>, approver: Approver): Promise<Approval> {
+    const { approvals } = this.deps;
+    let approval: Approval | undefined;
+    if ('handle' in target) approval = await approvals.lookupHandle(target.handle, target.prefetched);
+    else {
+      if (!CLAIMED_ID.test(target.claimed)) throw approvalErrors.notPending();
+      approval = await approvals.get(target.claimed);
+      if (!approval) throw approvalErrors.expired();
+      if (!approval.deviceId) throw approvalErrors.notPending();
+    }
+    if (approval.deviceId && approval.deviceId !== approver.device.id) throw approvalErrors.claimedElsewhere();
+    return approval;
+  }
+}
