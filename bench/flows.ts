@@ -79,9 +79,7 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
   await target.mark?.('QR page');
   const qrUrl = attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link');
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
-  // As the page's script does: the stream sends what changed after the page was rendered.
-  const since = attribute(page.text, /data-events-since="(\d+)"/, 'events since');
-  const stream = await EventStream.open(`${target.browserBase}${interaction}/events?since=${since}`, browser, { pooled: true });
+  const stream = await EventStream.open(`${target.browserBase}${interaction}/events`, browser, { pooled: true });
   try {
     await target.mark?.('stream open');
     const qrPath = new URL(qrUrl).pathname;

@@ -5,7 +5,6 @@ import { isAbsolute, join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
-import { CLOCK_MARGIN_MS } from '../src/approvals/recent-events.js';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_CLIENT, BENCH_REDIRECT, drive, type FlowTarget, loadJwks } from './flows.js';
 import { freePort, waitFor } from './loopback.js';
@@ -136,12 +135,11 @@ export async function enrollPhone(server: Server): Promise<Jar> {
 
 /**
  * What flows need of a started server, on its own address: for qrid (`floor` false) the
- * bench's phone enrolled and the instance in its steady state (untilSteady), for the floor's
+ * bench's phone enrolled, for the floor's
  * server a bare cookie jar, since its sign-in needs no phone.
  */
 export async function flowTarget(server: Server, floor: boolean): Promise<FlowTarget> {
   const phone = floor ? new Jar() : await enrollPhone(server);
-  if (!floor) await untilSteady(server);
   return { browserBase: server.base, phoneBase: server.base, issuer: server.base, phone, jwks: await loadJwks(server.base) };
 }
 
@@ -197,15 +195,6 @@ export async function metrics<const N extends readonly string[]>(base: string, n
 export async function metric(base: string, name: string): Promise<number> {
   const [value] = await metrics(base, [name]);
   return value;
-}
-
-/**
- * Waits until a qrid started at `readyAt` is in its steady state: a new event stream skips its
- * catch-up read only once the instance's pub/sub has been up for CLOCK_MARGIN_MS (src/approvals/recent-events.ts).
- */
-export async function untilSteady(server: Pick<Server, 'readyAt'>): Promise<void> {
-  const left = server.readyAt + CLOCK_MARGIN_MS + 500 - performance.now();
-  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
 }
 
 /** The server process's time on a CPU so far, in µs: every thread's (thread-cpu.ts). */

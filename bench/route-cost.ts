@@ -1,7 +1,7 @@
 import { openQrPage } from './flows.js';
 import { attribute, EventStream, getOnNewConnection, Jar, request } from './http-client.js';
 import { freePort } from './loopback.js';
-import { cpuMicros, enrollPhone, QRID_SERVER, startNode, untilSteady, writeConfig } from './processes.js';
+import { cpuMicros, enrollPhone, QRID_SERVER, startNode, writeConfig } from './processes.js';
 
 /**
  * `node dist/bench/route-cost.js [route]`: server CPU per request of qrid's requests that can
@@ -15,7 +15,6 @@ const port = await freePort();
 const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
 const server = await startNode(QRID_SERVER, port, writeConfig(`http://localhost:${port}`, { kind: 'memory' }), { nodeArgs: profile });
 const phone = await enrollPhone(server);
-await untilSteady(server);
 
 async function hammer(name: string, op: (client: number) => Promise<void>): Promise<void> {
   if (only && only !== name) return;

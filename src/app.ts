@@ -24,6 +24,7 @@ import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { StreamLimits } from './interactions/stream-limits.js';
 import { StreamRegistry } from './interactions/stream-registry.js';
 import type { Logger } from './logging/logger.js';
 import { instrumentStore } from './observability/instrument-store.js';
@@ -75,7 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   const provider = createProvider({ config, store, users, views, jwks, cookieKeys });
   const approvals = new ApprovalEngine(
     store,
-    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, clockSkewMs: config.store.clock_skew_ms },
+    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds },
     logger,
     Date.now,
     config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
@@ -96,6 +97,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     csrf: new Csrf(config.cookie_keys),
     limiter,
     streams: new StreamRegistry((size) => metrics.openStreams.set(size)),
+    streamLimits: new StreamLimits({ perInteraction: config.rate_limits.open_streams_per_interaction, perAddress: config.rate_limits.open_streams_per_ip }),
     metrics,
     sessions: new SessionRecords(store, config.ttl.session),
     passkeys,
@@ -105,9 +107,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     metrics.logins.inc({ outcome });
     if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
   };
-  // The log of recent approval events that lets a new event stream skip its catch-up read;
-  // until it is up (or while the store cannot vouch for its pub/sub) streams read instead.
-  void services.approvals.events.listen().catch(() => undefined);
   provider.use(tokenRateLimit(services));
   provider.use(recordSessions(services));
 

@@ -13,6 +13,7 @@ import type { Logger } from './logging/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Store } from './store/store.js';
+import type { StreamLimits } from './interactions/stream-limits.js';
 import type { StreamRegistry } from './interactions/stream-registry.js';
 import type { Views } from './views/views.js';
 
@@ -31,6 +32,7 @@ export interface Services {
   limiter: RateLimiter;
   logger: Logger;
   streams: StreamRegistry;
+  streamLimits: StreamLimits;
   metrics: Metrics;
   sessions: SessionRecords;
   passkeys: Passkeys;

@@ -136,8 +136,7 @@
   }
   function connect() {
     if (!('EventSource' in window)) return longPoll();
-    // `since`: the stream sends what changed after this page was rendered (the page shows the rest).
-    const source = new EventSource(`/interaction/${uid}/events?since=${encodeURIComponent(root.dataset.eventsSince || '')}`);
+    const source = new EventSource(`/interaction/${uid}/events`);
     source.onopen = () => {
       failures = 0;
     };

@@ -31,7 +31,7 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
 export class ApprovalEngine {
   /** Told of every audited event (metrics hang here). */
   onEvent: ApprovalEventListener = () => {};
-  /** Status changes, live and recent (approval-events.ts). */
+  /** Live status changes (approval-events.ts). */
   readonly events: ApprovalEvents;
   readonly #typedCodes: TypedCodes;
 
@@ -43,7 +43,7 @@ export class ApprovalEngine {
     private readonly networksDiffer: NetworkRule = () => false,
   ) {
     this.#typedCodes = new TypedCodes(store, now);
-    this.events = new ApprovalEvents(store, now, timings.clockSkewMs);
+    this.events = new ApprovalEvents(store, now);
   }
 
   async get(id: string): Promise<Approval | undefined> {
@@ -125,6 +125,20 @@ export class ApprovalEngine {
     const approval = fromFields(patched);
     if (current.state !== 'waiting') await this.events.publish(approval);
     return { approval, qr: fresh.qr };
+  }
+
+  /**
+   * The interaction ended without a login (the person cancelled): the request ends for every
+   * phone, and open event streams are told it is over. A decision already made stays as it is.
+   */
+  async withdraw(id: string): Promise<void> {
+    const stored = await readApproval(this.store, id);
+    if (!stored || stored.decision || stored.record.state === 'expired') return;
+    const marked = await this.store.patchRecord(approvalKey(id), { state: 'expired' }, { ifMatch: { state: stored.record.state ?? '' } });
+    if (!marked) return;
+    const approval = fromFields(marked);
+    this.#audit('approval.expired', approval, { reason: 'cancelled' });
+    await this.events.publish(approval);
   }
 
   /** Where an interaction's approval is stored, for a caller that reads it with something else (`prefetched`). */

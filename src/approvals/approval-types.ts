@@ -5,8 +5,6 @@ import type { Fields } from '../store/store.js';
 export interface ApprovalTimings {
   handleSeconds: number;
   decisionSeconds: number;
-  /** How far apart instances' clocks may be (`store.clock_skew_ms`); default CLOCK_MARGIN_MS. */
-  clockSkewMs?: number;
 }
 
 export interface IssuedQr {

@@ -72,15 +72,6 @@ export const configSchema = z
          * how stale one can be if an invalidation message is lost. 0 turns the cache off.
          */
         cache_seconds: z.number().int().min(0).max(60).default(5),
-        /**
-         * How far apart the clocks of the qrid instances sharing this store may be (NTP keeps
-         * them within milliseconds). A waiting page's new event stream is answered from the
-         * instance's log of recent approval events instead of a store read only for a page
-         * rendered at least this long after the instance's pub/sub subscription was last
-         * confirmed, and at most 60 s minus twice this ago (src/approvals/recent-events.ts). A
-         * single instance can use 0; a larger value only means more reads.
-         */
-        clock_skew_ms: z.number().int().min(0).max(20_000).default(10_000),
         /** Redis Sentinel: the master's name and the sentinels (redis_url then gives only credentials, TLS, db). */
         sentinel: z
           .object({
@@ -97,7 +88,7 @@ export const configSchema = z
           .optional(),
       })
       .strict()
-      .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:', cache_seconds: 5, clock_skew_ms: 10_000 }),
+      .default({ kind: 'memory', redis_url: 'redis://127.0.0.1:6379', key_prefix: 'qrid:', cache_seconds: 5 }),
     clients: z.array(clientSchema).default([]),
     ttl: z
       .object({
@@ -190,6 +181,13 @@ export const configSchema = z
         enrollment_per_ip: z.number().int().min(1).default(20),
         /** Token endpoint requests per IP per window (relying parties' servers). */
         token_per_ip: z.number().int().min(1).default(600),
+        /**
+         * Event streams and long-polls open at once (not per window) for one sign-in: its page
+         * needs one; the rest cover a reload or a reconnect that overlaps the old connection.
+         */
+        open_streams_per_interaction: z.number().int().min(1).max(100).default(4),
+        /** Event streams and long-polls open at once from one client address (per instance). */
+        open_streams_per_ip: z.number().int().min(1).default(50),
         window_seconds: z.number().int().min(1).default(300),
       })
       .strict()

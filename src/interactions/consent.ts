@@ -58,6 +58,7 @@ export function abortInteraction(services: Services) {
     const form = await readForm(ctx);
     requireInteractionCsrf(services, ctx, form.csrf);
     const details = await loadInteraction(services, ctx);
+    await services.approvals.withdraw(details.uid);
     return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
   };
 }

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
 import { releaseKoaContext } from '../http/release-koa-context.js';
 import { retireHttpParser } from '../http/retire-http-parser.js';
+import { clientAddress } from '../http/client-address.js';
 import { DOCUMENT_ONLY_HEADERS } from '../http/security-headers.js';
 import type { Services } from '../services.js';
 import { requireInteractionCookie } from './load-interaction.js';
@@ -11,35 +12,34 @@ const LONG_POLL_MS = 25_000;
 const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expired']);
 
 /**
- * GET /interaction/:uid/events[?since=<ms>] — Server-Sent Events with the approval's state.
- * Events carry the state and timings only: no name, email or other personal data.
+ * GET /interaction/:uid/events — Server-Sent Events with the approval's state. Events carry the
+ * state and timings only: no name, email or other personal data.
  *
- * The first event catches the page up. `since` is when the page read the state it shows (its
- * `data-events-since`): if this instance's log of recent events can vouch for everything since
- * then, the stream sends the latest change from it, or nothing when there was none, without
- * reading the store (one command fewer per login). Without `since`, for an old page, or when
- * the log cannot vouch (just started, pub/sub connection lost), the first event is the current
- * state read from the store, so a page that reconnects (to any instance) catches up at once.
+ * The stream subscribes first and then reads the approval, so no change can fall between the
+ * two; its first event is the state it read, so a page that reconnects (to any instance)
+ * catches up at once. It ends with a final state, and at the interaction's expiry at the
+ * latest. Open streams and long-polls are limited per interaction and per client address
+ * (stream-limits.ts).
  */
 export function eventStream(services: Services) {
   return async function streamEvents(ctx: Context): Promise<void> {
     const uid = requireInteractionCookie(services, ctx);
-    const since = sinceParam(ctx.query.since);
-    // Subscribed before catching up, so no change can fall between the two; anything published
-    // meanwhile is held until the catch-up has gone out first.
+    const release = services.streamLimits.reserve({ interaction: uid, address: clientAddress(ctx) });
+    // Anything published before the first event has gone out is held until it has.
     let latest: PublicStatus | undefined;
     let deliver: (status: PublicStatus) => void = (status) => void (latest = status);
-    const unsubscribe = await services.approvals.events.subscribe(uid, (status) => deliver(status));
-    let first: PublicStatus | undefined;
-    const caught = since === undefined ? ({ known: false } as const) : services.approvals.events.changesSince(uid, since);
-    if (caught.known) first = caught.status;
-    else {
-      try {
-        first = services.approvals.status(await services.approvals.forInteraction(uid));
-      } catch (error) {
-        await unsubscribe().catch(() => undefined);
-        throw error;
-      }
+    let unsubscribe: (() => Promise<void>) | undefined;
+    let first: PublicStatus;
+    let expiresAt = 0;
+    try {
+      unsubscribe = await services.approvals.events.subscribe(uid, (status) => deliver(status));
+      const approval = await services.approvals.forInteraction(uid);
+      first = services.approvals.status(approval);
+      expiresAt = approval?.expiresAt ?? 0;
+    } catch (error) {
+      release();
+      await unsubscribe?.().catch(() => undefined);
+      throw error;
     }
 
     // Written straight to the socket's response, and Koa's context let go of (it would
@@ -62,11 +62,14 @@ export function eventStream(services: Services) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     let ended = false;
     let unregister: (() => void) | undefined;
+    let expiry: NodeJS.Timeout | undefined;
     const end = (last?: string) => {
       if (ended) return;
       ended = true;
+      clearTimeout(expiry);
+      release();
       unregister?.();
-      void unsubscribe().catch(() => undefined);
+      void unsubscribe?.().catch(() => undefined);
       res.end(last);
     };
     const write = (chunk: string) => {
@@ -79,8 +82,7 @@ export function eventStream(services: Services) {
       else write(chunk);
     };
     // A missing approval reads as expired, which is final.
-    if (first) sendStatus(RETRY, first);
-    else write(RETRY);
+    sendStatus(RETRY, first);
     if (ended) return;
 
     deliver = (status) => sendStatus('', status);
@@ -88,8 +90,10 @@ export function eventStream(services: Services) {
       ping: () => write(': keep-alive\n\n'),
       close: () => end(eventText({ reason: 'shutdown' }, 'reconnect')),
     });
+    // Nothing outlives the interaction: at its expiry the page is told, and the stream ends.
+    expiry = setTimeout(() => sendStatus('', { state: 'expired' }), Math.max(0, expiresAt - Date.now()));
     res.on('close', end);
-    if (latest && latest.state !== first?.state) deliver(latest);
+    if (latest && latest.state !== first.state) deliver(latest);
     setImmediate(() => {
       if (!ended) retireHttpParser(req, res);
     });
@@ -102,12 +106,6 @@ function eventText(data: unknown, event?: string): string {
   return `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 }
 
-/** A page's `since` (ms since the epoch); anything else means "read the store". */
-function sinceParam(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;
-  return Number(value);
-}
-
 /**
  * GET /interaction/:uid/status?state=<known> — the long-poll fallback. Answers at once if the
  * state differs from `state`, otherwise when it changes or after 25 s.
@@ -116,27 +114,34 @@ export function longPoll(services: Services) {
   return async function pollStatus(ctx: Context): Promise<void> {
     const uid = requireInteractionCookie(services, ctx);
     const known = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const approval = await services.approvals.forInteraction(uid);
-    const status = services.approvals.status(approval);
-    if (!approval || status.state !== known || FINAL.has(status.state)) {
-      ctx.body = status;
-      return;
-    }
-    ctx.body = await new Promise((resolve) => {
-      let unsubscribe: (() => Promise<void>) | undefined;
-      let settled = false;
-      const finish = async () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        await unsubscribe?.().catch(() => undefined);
-        resolve(services.approvals.status(await services.approvals.get(approval.id)));
-      };
-      const timer = setTimeout(() => void finish(), LONG_POLL_MS);
-      ctx.req.on('close', () => void finish());
-      void services.approvals.events.subscribe(approval.id, () => void finish()).then((u) => {
-        unsubscribe = u;
+    const release = services.streamLimits.reserve({ interaction: uid, address: clientAddress(ctx) });
+    try {
+      const approval = await services.approvals.forInteraction(uid);
+      const status = services.approvals.status(approval);
+      if (!approval || status.state !== known || FINAL.has(status.state)) {
+        ctx.body = status;
+        return;
+      }
+      ctx.body = await new Promise((resolve) => {
+        let unsubscribe: (() => Promise<void>) | undefined;
+        let settled = false;
+        const finish = async () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          await unsubscribe?.().catch(() => undefined);
+          resolve(services.approvals.status(await services.approvals.get(approval.id)));
+        };
+        // Never past the interaction's expiry: then the answer is "expired".
+        const timer = setTimeout(() => void finish(), Math.max(0, Math.min(LONG_POLL_MS, approval.expiresAt - Date.now())));
+        ctx.req.on('close', () => void finish());
+        void services.approvals.events.subscribe(approval.id, () => void finish()).then((u) => {
+          unsubscribe = u;
+          if (settled) void u().catch(() => undefined);
+        });
       });
-    });
+    } finally {
+      release();
+    }
   };
 }

@@ -24,8 +24,6 @@ export function qrPage(services: Services) {
 
     await services.limiter.hit('qr', { address: clientAddress(ctx) }, services.config.rate_limits.qr_per_ip);
     const withTypedCode = wantsTypedCode(ctx);
-    // Taken before the approval is read: the page's event stream catches up from here (event-stream.ts).
-    const eventsSince = Date.now();
     const { approval, qr } = await services.approvals.start(
       {
         uid: details.uid,
@@ -52,7 +50,6 @@ export function qrPage(services: Services) {
       phoneUrl: `${services.config.issuer}/phone`,
       typedCodeUrl: `/interaction/${details.uid}?typed_code=1`,
       serverNow: Date.now(),
-      eventsSince,
       signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
     });
   };

@@ -197,14 +197,6 @@ export class CachedStore implements Store {
     return this.#inner.subscribe(channel, listener);
   }
 
-  subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
-    return this.#inner.subscribePrefix(prefix, listener);
-  }
-
-  deliveringSince(): number | undefined {
-    return this.#inner.deliveringSince();
-  }
-
   ping(): Promise<void> {
     return this.#inner.ping();
   }

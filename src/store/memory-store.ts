@@ -25,15 +25,11 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, Entry>();
   readonly #bus = new EventEmitter();
-  readonly #prefixListeners = new Set<{ prefix: string; listener: (channel: string, message: string) => void }>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
-  /** In one process nothing can come between a publish and its subscribers. */
-  readonly #createdAt: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#createdAt = this.#now();
     this.#bus.setMaxListeners(0);
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 30_000);
     this.#sweeper.unref();
@@ -205,7 +201,6 @@ export class MemoryStore implements Store {
     // Delivered on a later tick, as a network pub/sub would be: publishers never run listeners inline.
     setImmediate(() => {
       this.#bus.emit(channel, message);
-      for (const { prefix, listener } of this.#prefixListeners) if (channel.startsWith(prefix)) listener(channel, message);
     });
   }
 
@@ -214,18 +209,6 @@ export class MemoryStore implements Store {
     return async () => {
       this.#bus.off(channel, listener);
     };
-  }
-
-  async subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
-    const entry = { prefix, listener };
-    this.#prefixListeners.add(entry);
-    return async () => {
-      this.#prefixListeners.delete(entry);
-    };
-  }
-
-  deliveringSince(): number | undefined {
-    return this.#createdAt;
   }
 
   async ping(): Promise<void> {}
@@ -237,7 +220,6 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#bus.removeAllListeners();
-    this.#prefixListeners.clear();
   }
 
   /** Number of live keys; for tests and the start-up warning. */

@@ -27,7 +27,7 @@ export interface RedisStoreOptions {
   /**
    * How often the pub/sub connection is PINGed (default 15000 ms). One that does not answer
    * within the command timeout is dropped and reconnected, so a connection that died silently
-   * stops being vouched for (`deliveringSince`) within about this long.
+   * is replaced within about this long.
    */
   pubsubCheckMs?: number;
 }

@@ -5,7 +5,6 @@ import type { Connection } from './redis-connection.js';
 import type { Unsubscribe } from './store.js';
 
 type Listener = (message: string) => void;
-type PrefixListener = (channel: string, message: string) => void;
 
 export interface RedisPubSubOptions {
   /** The store's: every call answers within the command timeout. */
@@ -26,18 +25,17 @@ function patternFor(prefix: string): string {
  * SUBSCRIBE and UNSUBSCRIBE in Redis. Every instance sees every event of its prefix and routes
  * it in process.
  *
- * It also keeps track of whether it can vouch for having received every message (see
- * Store.deliveringSince): from Redis's confirmation of the pattern on a connection until that
- * connection closes or stops answering PINGs.
+ * A subscriber connection that stops answering PINGs is dropped and made again, and after every
+ * reconnect the pattern is subscribed again. Messages published in between are lost (Redis
+ * pub/sub keeps nothing), which is why listeners read the state they follow themselves.
  */
 export class RedisPubSub {
   /** Local listeners by full channel name; Redis knows only this instance's one pattern. */
   readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #prefixListeners = new Set<{ prefix: string; listener: PrefixListener }>();
   #subscriber: Connection | undefined;
   #patternReady: Promise<unknown> | undefined;
-  /** When Redis last confirmed the pattern subscription on a connection that has not dropped since. */
-  #deliveringSince: number | undefined;
+  /** Whether Redis confirmed the pattern on the current connection (false from a drop until it is confirmed again). */
+  #confirmed = false;
   #confirmedOnce = false;
   #check: NodeJS.Timeout | undefined;
   #closed = false;
@@ -69,22 +67,6 @@ export class RedisPubSub {
     return async () => forget();
   }
 
-  async subscribePrefix(prefix: string, listener: PrefixListener): Promise<Unsubscribe> {
-    const entry = { prefix, listener };
-    this.#prefixListeners.add(entry);
-    try {
-      await this.#subscribed();
-    } catch (error) {
-      this.#prefixListeners.delete(entry);
-      throw error;
-    }
-    return async () => void this.#prefixListeners.delete(entry);
-  }
-
-  deliveringSince(): number | undefined {
-    return this.#deliveringSince;
-  }
-
   listenedChannels(): number {
     return this.#listeners.size;
   }
@@ -93,8 +75,7 @@ export class RedisPubSub {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    this.#prefixListeners.clear();
-    this.#deliveringSince = undefined;
+    this.#confirmed = false;
     clearInterval(this.#check);
     const subscriber = this.#subscriber;
     if (subscriber) await this.options.deadlines.run(subscriber.quit()).catch(() => subscriber.disconnect());
@@ -122,13 +103,10 @@ export class RedisPubSub {
     const subscriber = this.redis instanceof Cluster ? this.redis.duplicate(undefined, options) : this.redis.duplicate(options);
     subscriber.on('error', (error: unknown) => this.options.onError(error));
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.#deliver(channel, message));
-    // Messages published while the connection is down are lost for good: from the drop until
-    // Redis confirms the pattern again, this store cannot vouch for having seen everything.
-    subscriber.on('close', () => (this.#deliveringSince = undefined));
-    // After a reconnect: subscribe again, and vouch once Redis confirms (retried by the PING
-    // timer if it fails).
+    subscriber.on('close', () => (this.#confirmed = false));
+    // After a reconnect: subscribe again (retried by the PING timer if it fails).
     subscriber.on('ready', () => {
-      if (this.#confirmedOnce && this.#deliveringSince === undefined) void this.#confirm(subscriber).catch(() => undefined);
+      if (this.#confirmedOnce && !this.#confirmed) void this.#confirm(subscriber).catch(() => undefined);
     });
     if (!(subscriber instanceof Cluster)) {
       this.#check = setInterval(() => void this.#ping(subscriber), this.options.checkMs);
@@ -146,34 +124,22 @@ export class RedisPubSub {
         this.options.onError(error);
       }
     }
-    if (this.#prefixListeners.size === 0) return;
-    const own = channel.slice(this.prefix.length);
-    for (const { prefix, listener } of this.#prefixListeners) {
-      if (!own.startsWith(prefix)) continue;
-      try {
-        listener(own, message);
-      } catch (error) {
-        this.options.onError(error);
-      }
-    }
   }
 
   async #confirm(subscriber: Connection): Promise<void> {
     await this.options.deadlines.run(subscriber.psubscribe(patternFor(this.prefix)));
     this.#confirmedOnce = true;
-    // Cluster routes pub/sub through connections of its own whose drops it does not report
-    // here, so a Cluster store never vouches for gap-free delivery.
-    if (subscriber.status === 'ready' && !(subscriber instanceof Cluster) && !this.#closed) this.#deliveringSince ??= Date.now();
+    if (subscriber.status === 'ready' && !this.#closed) this.#confirmed = true;
   }
 
   /**
    * A PING through the subscriber connection; no answer in time means it is gone, whatever TCP
-   * says. While nothing is vouched for, it retries the confirmation instead (one that timed out
-   * after a reconnect would otherwise never be tried again).
+   * says. While the pattern is not confirmed, it retries the confirmation instead (one that timed
+   * out after a reconnect would otherwise never be tried again).
    */
   async #ping(subscriber: Redis): Promise<void> {
     if (subscriber.status !== 'ready') return;
-    if (this.#deliveringSince === undefined) {
+    if (!this.#confirmed) {
       if (this.#confirmedOnce) await this.#confirm(subscriber).catch(() => undefined);
       return;
     }
@@ -181,8 +147,8 @@ export class RedisPubSub {
       await this.options.deadlines.run(subscriber.ping());
     } catch {
       if (this.#closed) return;
-      this.#deliveringSince = undefined;
-      subscriber.disconnect(true); // ioredis reconnects and resubscribes; 'ready' confirms again
+      this.#confirmed = false;
+      subscriber.disconnect(true); // ioredis reconnects; 'ready' subscribes again
     }
   }
 }

@@ -233,14 +233,6 @@ export class RedisStore implements Store {
     return this.#pubsub.subscribe(channel, listener);
   }
 
-  subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe> {
-    return this.#pubsub.subscribePrefix(prefix, listener);
-  }
-
-  deliveringSince(): number | undefined {
-    return this.#pubsub.deliveringSince();
-  }
-
   /** Channels with a listener in this instance (for tests and metrics). */
   listenedChannels(): number {
     return this.#pubsub.listenedChannels();

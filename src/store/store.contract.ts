@@ -240,29 +240,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(got).toEqual(['one', 'two']);
     });
 
-    it('hands every message on channels with a prefix, with its channel, to a prefix subscriber until it unsubscribes', async () => {
-      const prefix = key('events') + ':';
-      const got: string[] = [];
-      const unsubscribe = await store.subscribePrefix(prefix, (channel, message) => got.push(`${channel} ${message}`));
-      await store.publish(`${prefix}a`, 'one');
-      await store.publish(`other:${prefix}a`, 'not under the prefix');
-      await store.publish(`${prefix}b`, 'two');
-      for (let i = 0; i < 50 && got.length < 2; i += 1) await sleep(10);
-      expect(got).toEqual([`${prefix}a one`, `${prefix}b two`]);
-      await unsubscribe();
-      await store.publish(`${prefix}a`, 'three');
-      await sleep(50);
-      expect(got).toHaveLength(2);
-    });
-
-    it('says since when it delivers every message once something is subscribed', async () => {
-      const unsubscribe = await store.subscribe(key('vouch'), () => undefined);
-      const since = store.deliveringSince();
-      expect(since).toBeTypeOf('number');
-      expect(since).toBeLessThanOrEqual(Date.now());
-      await unsubscribe();
-    });
-
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -96,21 +96,12 @@ export interface Store {
   counter(key: string): Promise<number>;
 
   publish(channel: string, message: string): Promise<void>;
-  /** Resolves once messages published from now on reach `listener`. */
+  /**
+   * Resolves once messages published from now on reach `listener`. Delivery is at most once:
+   * a message published while a subscriber's connection is down is lost, so a listener that
+   * must not miss a change reads the state itself after subscribing.
+   */
   subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>;
-  /**
-   * Every message on a channel that starts with `prefix`, with its channel as published (an
-   * in-process log of recent events listens this way). Resolves like `subscribe`.
-   */
-  subscribePrefix(prefix: string, listener: (channel: string, message: string) => void): Promise<Unsubscribe>;
-  /**
-   * Since when (the store's clock: `Date.now()` unless a test gives the memory store another)
-   * every message published to this store, from any process, has reached this process's
-   * subscribers with no gap. Undefined while the store cannot vouch for that: nothing
-   * subscribed yet, the subscription's connection lost and not yet back, or a store that
-   * cannot tell (Redis Cluster). Whoever skips a read because "no message came" asks this first.
-   */
-  deliveringSince(): number | undefined;
 
   /** Throws if the store cannot serve requests. */
   ping(): Promise<void>;

@@ -46,8 +46,6 @@ export interface WaitingPage {
   csrf: string;
   /** Only on a page that asked for one (`withTypedCode`). */
   typedCode?: string;
-  /** What the page's script passes to its event stream as `since`. */
-  eventsSince: string;
   html: string;
 }
 
@@ -55,9 +53,8 @@ export interface WaitingPage {
 export function readQrPage(page: Page): WaitingPage {
   const qrUrl = /id="qr-link"[^>]*href="([^"]+)"/.exec(page.text)?.[1];
   const typedCode = /id="typed-code"[^>]*>([^<]+)</.exec(page.text)?.[1];
-  const eventsSince = /data-events-since="(\d+)"/.exec(page.text)?.[1];
-  if (!qrUrl || !eventsSince) throw new Error(`not a QR page:\n${page.text.slice(0, 1500)}`);
-  return { uid: field(page.text, 'uid'), qrUrl, csrf: field(page.text, 'csrf'), ...(typedCode ? { typedCode } : {}), eventsSince, html: page.text };
+  if (!qrUrl) throw new Error(`not a QR page:\n${page.text.slice(0, 1500)}`);
+  return { uid: field(page.text, 'uid'), qrUrl, csrf: field(page.text, 'csrf'), ...(typedCode ? { typedCode } : {}), html: page.text };
 }
 
 /** The waiting page after "Can't scan? Show a code to type": a code, and a new QR with it. */

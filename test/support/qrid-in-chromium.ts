@@ -17,7 +17,7 @@ export function withQridInChromium(): QridInChromium {
   const fixture = {} as QridInChromium;
   beforeAll(async () => {
     // One instance, no other clock: event streams catch up from the instance's log from the start.
-    fixture.qrid = await startQrid({ development: true, store: { clock_skew_ms: 0 } });
+    fixture.qrid = await startQrid({ development: true });
     fixture.browser = await launchChromium();
   });
   afterAll(async () => {
