@@ -3,6 +3,7 @@ import mount from 'koa-mount';
 
 import { Devices } from './accounts/devices.js';
 import { Enrollments } from './accounts/enrollments.js';
+import { PasskeySetup } from './accounts/passkey-setup.js';
 import { Passkeys } from './accounts/passkeys.js';
 import { SessionRecords } from './accounts/session-records.js';
 import { Users } from './accounts/users.js';
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     metrics,
     sessions: new SessionRecords(store, config.ttl.session),
     passkeys,
+    passkeySetup: new PasskeySetup(store),
   };
   services.approvals.onEvent = (event, approval) => {
     const outcome = event.slice('approval.'.length);

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 
 import type { Devices } from './accounts/devices.js';
 import type { Enrollments } from './accounts/enrollments.js';
+import type { PasskeySetup } from './accounts/passkey-setup.js';
 import type { Passkeys } from './accounts/passkeys.js';
 import type { SessionRecords } from './accounts/session-records.js';
 import type { Users } from './accounts/users.js';
@@ -36,4 +37,5 @@ export interface Services {
   metrics: Metrics;
   sessions: SessionRecords;
   passkeys: Passkeys;
+  passkeySetup: PasskeySetup;
 }

@@ -60,7 +60,15 @@
     if (!window.PublicKeyCredential) addPasskey.hidden = true;
     addPasskey.addEventListener('click', async () => {
       try {
-        const options = await (await post('/phone/passkeys/options')).json();
+        // Another passkey needs one this device already has; the first one needs nothing more
+        // (the enrollment's setup window, which the server checks).
+        let assertion;
+        if (addPasskey.dataset.unlock === '1') {
+          const unlock = await (await post('/phone/passkeys/unlock-options')).json();
+          if (unlock.error) throw new Error(unlock.error_description);
+          assertion = await window.SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: unlock });
+        }
+        const options = await (await post('/phone/passkeys/options', assertion ? { assertion } : {})).json();
         if (options.error) throw new Error(options.error_description);
         const registration = await window.SimpleWebAuthnBrowser.startRegistration({ optionsJSON: options });
         const response = await post('/phone/passkeys', { response: registration });

@@ -40,6 +40,17 @@ export const passkeyErrors = {
     new QridError(403, 'passkey_required', 'qrid is set to require a passkey for every approval. A companion device key is not a passkey (it cannot check who holds it), so this device cannot approve sign-ins.', {
       title: 'Passkey needed',
     }),
+  setupClosed: () =>
+    new QridError(
+      403,
+      'passkey_setup_closed',
+      'A first passkey can be added only in the minutes right after this device signs in, so that a copy of this browser\'s sign-in cannot add one. To add a passkey now, sign this device in again: ask your administrator for a new enrollment link, or use "Sign in another device" on a device of yours that has a passkey.',
+      { title: 'Passkey setup has closed' },
+    ),
+  unlockRequired: () =>
+    new QridError(403, 'verification_required', 'Adding another passkey needs a passkey this device already has (fingerprint, face or PIN). Try again and confirm on your phone.', {
+      title: 'Confirm with your passkey',
+    }),
   verificationRequired: () =>
     new QridError(403, 'verification_required', 'This approval needs your passkey (fingerprint, face or PIN). Use the Approve button again and confirm on your phone.', {
       title: 'Confirm with your passkey',
@@ -75,7 +86,12 @@ export class Passkeys {
     return options;
   }
 
-  async register(user: User, device: Device, response: unknown): Promise<void> {
+  /**
+   * Verifies a new passkey's registration against this device's challenge and stores it.
+   * `authorize` runs after the response is verified and before anything is stored: it may
+   * refuse (throw), so a grant it consumes is spent only on a registration that would succeed.
+   */
+  async register(user: User, device: Device, response: unknown, authorize: () => Promise<void> = async () => {}): Promise<void> {
     const challenge = await this.store.takeRecord(challengeKey(device.id, 'register'));
     if (!challenge?.challenge) throw passkeyErrors.failed('the request expired');
     let verification;
@@ -92,6 +108,7 @@ export class Passkeys {
     }
     if (!verification.verified || !verification.registrationInfo) throw passkeyErrors.failed('not verified');
     const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+    await authorize();
     const stored = await this.store.putRecordIfAbsent(passkeyKey(credential.id), {
       id: credential.id,
       publicKey: Buffer.from(credential.publicKey).toString('base64url'),

@@ -8,6 +8,7 @@ import { readForm } from '../http/read-form.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Services } from '../services.js';
 import { setDeviceCookie } from './device-session.js';
+import { setPasskeySetupCookie } from './passkey-routes.js';
 import { clientAddress } from '../http/client-address.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
@@ -49,13 +50,15 @@ export function confirmEnrollment(services: Services) {
       throw forbidden('csrf_invalid', 'This page is out of date. Open the enrollment link again.', 'Request refused');
     }
     await services.limiter.hit('enroll', { address: clientAddress(ctx) }, services.config.rate_limits.enrollment_per_ip);
-    const { cookieValue } = await enrollDevice(services, {
+    const { device, cookieValue } = await enrollDevice(services, {
       token,
       deviceName: form.device_name ?? '',
       newAdmin: { username: form.username ?? '', name: form.name, email: form.email },
       ip: clientAddress(ctx),
     });
     setDeviceCookie(ctx, services.config, cookieValue);
+    // The one window in which this device may add its first passkey (accounts/passkey-setup.ts).
+    setPasskeySetupCookie(ctx, services.config, await services.passkeySetup.open(device.id));
     ctx.status = 303;
     ctx.redirect('/phone?enrolled=1');
   };

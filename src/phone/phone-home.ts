@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { formatTime, sessionViews } from './account-view.js';
 import { currentDevice, deviceCsrfBinding } from './device-session.js';
+import { passkeySetupSecret } from './passkey-routes.js';
 
 /**
  * GET /phone — the phone's qrid page: who is signed in here, the typed-code form, recent
@@ -28,6 +29,7 @@ export function phoneHome(services: Services) {
       recent: sessions.filter((s) => s.recent),
       devices: devices.map((d) => ({ ...d, current: d.id === device.id, created: formatTime(d.createdAt), lastSeen: formatTime(d.lastSeenAt) })),
       hasPasskey: await services.passkeys.hasPasskey(device.id),
+      passkeySetupOpen: await services.passkeySetup.isOpen(device.id, passkeySetupSecret(ctx, services.config)),
       passkeyPolicy: services.config.passkeys.policy,
       notice: noticeFor(ctx.query),
     });

@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { endAllSessions, endOneSession, removeOwnDevice, renameOwnDevice } from './account-actions.js';
 import { confirmEnrollment, enrollPage } from './enroll-page.js';
 import { guessGuard } from './guess-guard.js';
-import { linkDevice, linkOptions, passkeyRegistrationOptions, registerPasskey } from './passkey-routes.js';
+import { linkDevice, linkOptions, passkeyRegistrationOptions, passkeyUnlockOptions, registerPasskey } from './passkey-routes.js';
 import { phoneHome } from './phone-home.js';
 import { approvalByHandle, approvalPasskeyOptions, decideByHandle, qrLanding, reportScan } from './qr-landing.js';
 import { claimedTarget, decideClaimed, enterTypedCode } from './typed-code.js';
@@ -25,6 +25,7 @@ export function phoneRoutes(services: Services, router: Router): void {
   router.post('/phone/sessions/:uid/not-me', endOneSession(services, 'not_me'));
   router.post('/phone/devices/:id/remove', removeOwnDevice(services));
   router.post('/phone/devices/:id/name', renameOwnDevice(services));
+  router.post('/phone/passkeys/unlock-options', passkeyUnlockOptions(services));
   router.post('/phone/passkeys/options', passkeyRegistrationOptions(services));
   router.post('/phone/passkeys', registerPasskey(services));
   router.post('/phone/link/options', linkOptions(services));

@@ -84,6 +84,23 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     enrolledPhone = phone;
   });
 
+  it('a copy of the device cookie in another browser is offered no way to add a passkey (security item 16)', async () => {
+    const phone = enrolledPhone as Page;
+    const { context: copy, page } = await phoneWithAuthenticator(browser);
+    const device = (await phone.context().cookies()).find((c) => c.name === 'qrid_device');
+    expect(device).toBeTruthy();
+    await copy.addCookies([device!]);
+    await page.goto(`${qrid.issuer}/phone`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Signed in as');
+    // The device has a passkey: another needs an assertion of it, which this browser cannot make.
+    await page.getByRole('button', { name: 'Add another passkey' }).click();
+    await expect.poll(() => page.locator('#passkey-error').textContent()).toContain('No passkey was added');
+    const user = await qrid.qrid.services.users.findByUsername('pat');
+    const [registered] = await qrid.qrid.services.devices.listForUser(user!.id);
+    expect(await qrid.qrid.services.store.indexMembers(`device-passkeys:${registered!.id}`)).toHaveLength(1);
+    await copy.close();
+  });
+
   it('a verified phone signs in another phone by showing a one-time QR', async () => {
     const phone = enrolledPhone as Page;
     await phone.goto(`${qrid.issuer}/phone`);
