@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/logger.js';
 import { type Metrics, routeGroup } from '../observability/metrics.js';
+import { clientAddress } from './client-address.js';
 
 /**
  * Paths whose second segment is a one-time secret (QR handle, enrollment token). Matched in any
@@ -41,7 +42,7 @@ export function requestLog(logger: Logger, metrics?: Metrics) {
             path: redactPath(ctx.path),
             status: ctx.status,
             ms: Math.round((performance.now() - started) * 10) / 10,
-            ip: ctx.ip,
+            ip: clientAddress(ctx),
           },
           'request',
         );
