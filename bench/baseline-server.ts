@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import Koa from 'koa';
 import mount from 'koa-mount';
 
+import { Consents } from '../src/accounts/consents.js';
 import { Users } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/load.js';
 import { CookieKeys } from '../src/http/cookie-keys.js';
@@ -22,7 +23,7 @@ const store = createStore(config, createLogger(config.log_level));
 const users = new Users(store);
 const user = await users.create({ username: 'bench' });
 const cookieKeys = new CookieKeys(config.cookie_keys);
-const provider = createProvider({ config, store, users, views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
+const provider = createProvider({ config, store, users, consents: new Consents(store), views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
 const app = new Koa({ proxy: config.proxy });
 app.keys = cookieKeys as unknown as string[];
 app.use(async (ctx, next) => {

@@ -77,7 +77,7 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
   const interaction = new URL(start.location as string, target.browserBase).pathname;
   const page = await request(target.browserBase, browser, 'GET', interaction);
   await target.mark?.('QR page');
-  const qrUrl = attribute(page.text, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link');
+  const qrUrl = attribute(page.text, /id="qr"[^>]*data-qr-url="([^"]+)"/, 'QR link');
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
   const stream = await EventStream.open(`${target.browserBase}${interaction}/events`, browser, { pooled: true });
   try {

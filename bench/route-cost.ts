@@ -42,7 +42,7 @@ const logins = await Promise.all(
   Array.from({ length: 8 }, async (_, i) => {
     const jar = new Jar();
     const { path: interaction, html } = await openQrPage(server.base, jar, `route-cost-${i}`);
-    return { jar, interaction, qrPath: new URL(attribute(html, /id="qr-link"[^>]*href="([^"]+)"/, 'QR link')).pathname };
+    return { jar, interaction, qrPath: new URL(attribute(html, /id="qr"[^>]*data-qr-url="([^"]+)"/, 'QR link')).pathname };
   }),
 );
 const login = (client: number) => logins[client] as (typeof logins)[number];

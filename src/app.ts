@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import mount from 'koa-mount';
 
+import { Consents } from './accounts/consents.js';
 import { Devices } from './accounts/devices.js';
 import { Enrollments } from './accounts/enrollments.js';
 import { PasskeySetup } from './accounts/passkey-setup.js';
@@ -24,6 +25,7 @@ import { createRouter } from './http/router.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
+import { chooseLanguageRoute } from './i18n/language-route.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { StreamLimits } from './interactions/stream-limits.js';
 import { StreamRegistry } from './interactions/stream-registry.js';
@@ -74,10 +76,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   const jwks = await loadSigningKeys(store, config.cookie_keys);
   const users = new Users(store);
   const cookieKeys = new CookieKeys(config.cookie_keys);
-  const provider = createProvider({ config, store, users, views, jwks, cookieKeys });
+  const consents = new Consents(store);
+  const provider = createProvider({ config, store, users, consents, views, jwks, cookieKeys });
   const approvals = new ApprovalEngine(
     store,
-    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds },
+    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, typedCodeSeconds: config.qr.typed_code_seconds },
     logger,
     Date.now,
     config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
@@ -103,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     sessions: new SessionRecords(store, config.ttl.session),
     passkeys,
     passkeySetup: new PasskeySetup(store),
+    consents,
   };
   services.approvals.onEvent = (event, approval) => {
     const outcome = event.slice('approval.'.length);
@@ -142,6 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
       ctx.body = { status: 'unavailable', store: store.kind };
     }
   });
+  router.get('/language/:lang', chooseLanguageRoute(config.issuer.startsWith('https:')));
   router.get('/', (ctx) => {
     ctx.redirect(config.development ? '/demo' : '/phone');
   });

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 
+import type { Consents } from './accounts/consents.js';
 import type { Devices } from './accounts/devices.js';
 import type { Enrollments } from './accounts/enrollments.js';
 import type { PasskeySetup } from './accounts/passkey-setup.js';
@@ -38,4 +39,5 @@ export interface Services {
   sessions: SessionRecords;
   passkeys: Passkeys;
   passkeySetup: PasskeySetup;
+  consents: Consents;
 }

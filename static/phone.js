@@ -6,6 +6,9 @@
   'use strict';
   const details = document.getElementById('approval-details');
   const csrf = details?.dataset.csrf || document.body.dataset.csrf || document.querySelector('input[name="csrf"]')?.value;
+  // Texts in the page's language (views/_phone-messages.njk).
+  const messages = document.getElementById('phone-messages')?.dataset || {};
+  const say = (name, reason) => (messages[name] || '').replace('{reason}', reason);
   const post = (url, body) =>
     fetch(url, {
       method: 'POST',
@@ -26,7 +29,7 @@
       .then(async (response) => {
         if (response.ok) return;
         const body = await response.json().catch(() => ({}));
-        showError('verify-error', body.error_description || 'This request can no longer be answered.');
+        showError('verify-error', body.error_description || say('msgRequestGone'));
         for (const button of document.querySelectorAll('.decision button')) button.disabled = true;
       })
       .catch(() => {});
@@ -50,7 +53,7 @@
         form.append(decision);
         form.submit();
       } catch (error) {
-        showError('verify-error', `Your passkey was not confirmed (${error.message || error}). Try again, or deny.`);
+        showError('verify-error', say('msgPasskeyFailed', error.message || error));
       }
     });
   }
@@ -76,7 +79,7 @@
         if (!response.ok) throw new Error(body.error_description);
         window.location.assign('/phone?passkey=1');
       } catch (error) {
-        showError('passkey-error', `No passkey was added (${error.message || error}).`);
+        showError('passkey-error', say('msgPasskeyNotAdded', error.message || error));
       }
     });
   }
@@ -93,7 +96,7 @@
         linkForm.elements.assertion.value = JSON.stringify(assertion);
         linkForm.submit();
       } catch (error) {
-        showError('link-error', `Your passkey was not confirmed (${error.message || error}).`);
+        showError('link-error', say('msgLinkFailed', error.message || error));
       }
     });
   }

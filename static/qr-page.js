@@ -1,6 +1,8 @@
 // The waiting page: keeps the QR fresh, listens for the phone's answer (Server-Sent Events,
 // long-poll fallback) and, once approved, submits the completion form so that the browser
-// itself follows the redirects back to the app.
+// itself follows the redirects back to the app. Every state change is said in the status
+// (a live region) and, when the control a person was on goes away, focus moves to the control
+// of the new state, never to the page's body.
 (() => {
   'use strict';
   const root = document.getElementById('qr-page');
@@ -11,35 +13,50 @@
   const autoRotations = Number(root.dataset.autoRotations) || 0;
   const skew = Number(root.dataset.serverNow) - Date.now();
   const now = () => Date.now() + skew;
-  const messages = {
-    waiting: "Scan this code with your phone's camera.",
-    scanned: 'Check your phone: approve the sign-in there.',
-    approved: 'Approved. Signing you in…',
-    denied: 'The sign-in was denied on the phone.',
-    expired: 'This sign-in has expired. Go back to the app and start again.',
-  };
+  const FINAL = ['approved', 'denied', 'expired'];
+  const message = (name, number) => (root.dataset[`msg${name}`] || '').replace('{number}', String(number || ''));
 
   let state = root.dataset.state;
+  let number = Number($('match-number').textContent) || 0;
   let handleExpiresAt = Number(root.dataset.handleExpiresAt) || 0;
   let decideBy = Number(root.dataset.decideBy) || 0;
   let rotationsLeft = autoRotations;
   let rotating = false;
   let completing = false;
   let paused = false;
-  // Typed codes are made only on request; once one is shown, every new QR brings a new code.
-  let wantsTypedCode = root.dataset.typedCode === '1';
+  // Typed codes are made only on request; once one is shown, new QRs keep it (a person may be typing it).
+  let typedCodeShown = root.dataset.typedCode === '1';
 
-  function render() {
+  function statusText() {
+    if (state === 'waiting') return paused ? message('Paused') : message('Waiting');
+    if (state === 'scanned') return number ? message('ScannedNumber', number) : message('Scanned');
+    return message(state.charAt(0).toUpperCase() + state.slice(1));
+  }
+
+  /** Where focus goes in each state, when the control it was on is gone. */
+  function focusTarget() {
+    if (state === 'denied') return $('retry-button');
+    if (state === 'expired') return $('restart-link');
+    if (state === 'waiting' && paused) return $('more-time-button');
+    return $('status');
+  }
+
+  function render(moveFocus = true) {
     const status = $('status');
-    if (status.dataset.state !== state || status.textContent.trim() !== messages[state]) {
-      status.textContent = paused && state === 'waiting' ? 'The code expired.' : messages[state] || state;
-      status.dataset.state = state;
-    }
+    const text = statusText();
+    if (status.textContent.trim() !== text) status.textContent = text;
+    status.dataset.state = state;
     root.dataset.state = state;
+    $('match').hidden = !(state === 'scanned' && number);
+    $('match-number').textContent = state === 'scanned' && number ? String(number) : '';
     $('waiting').hidden = state !== 'waiting' || paused;
     $('more-time').hidden = !(state === 'waiting' && paused);
     $('retry').hidden = state !== 'denied';
+    $('restart').hidden = state !== 'expired';
+    $('cancel-form').hidden = state === 'expired';
     $('continue-button').hidden = state !== 'approved';
+    const active = document.activeElement;
+    if (moveFocus && (!active || active === document.body || active.closest('[hidden]'))) focusTarget()?.focus();
     if (state === 'approved' && !completing) {
       completing = true;
       $('complete-form').submit();
@@ -50,30 +67,30 @@
     if (!next || next === state) return;
     state = next;
     render();
+    if (!FINAL.includes(state)) listen();
   }
 
   function apply(view) {
     if (view.qrSvg) {
-      $('qr-link').innerHTML = view.qrSvg;
-      $('qr-link').href = view.qrUrl;
+      $('qr').innerHTML = view.qrSvg;
+      $('qr').dataset.qrUrl = view.qrUrl;
       if (view.typedCode) {
         $('typed-code').textContent = view.typedCode;
-        $('typed-shown').hidden = false;
-        $('typed-ask').hidden = true;
-      } else {
-        $('typed-shown').hidden = true;
-        $('typed-ask').hidden = false;
+        typedCodeShown = true;
       }
+      $('typed-shown').hidden = !typedCodeShown;
+      $('typed-ask').hidden = typedCodeShown;
       handleExpiresAt = view.handleExpiresAt;
       paused = false;
     }
     if (view.decideBy) decideBy = view.decideBy;
-    showMatch(view);
+    number = view.state === 'scanned' ? view.number || 0 : 0;
     if (view.state === state) render();
     else setState(view.state);
   }
 
   let rotateAgain = false;
+  let askNewCode = false;
   async function rotate(byPerson) {
     if (rotating) {
       // A person's request during an automatic rotation still gets its own (a code asked for).
@@ -87,8 +104,10 @@
       return;
     } else rotationsLeft -= 1;
     rotating = true;
+    const typed = askNewCode ? 'new' : typedCodeShown ? 'keep' : '';
+    askNewCode = false;
     try {
-      const response = await fetch(`/interaction/${uid}/qr${wantsTypedCode ? '?typed_code=1' : ''}`, {
+      const response = await fetch(`/interaction/${uid}/qr${typed ? `?typed_code=${typed}` : ''}`, {
         method: 'POST',
         headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' },
         credentials: 'same-origin',
@@ -117,26 +136,30 @@
     }
   }
 
-  // Event stream, with long-poll when EventSource is missing or keeps failing.
-  let failures = 0;
-  function showMatch(data) {
-    const match = $('match');
-    if (data.state === 'scanned' && data.number) {
-      $('match-number').textContent = String(data.number);
-      match.hidden = false;
-    } else if (data.state !== 'scanned') {
-      match.hidden = true;
-    }
-  }
   function onStatus(data) {
-    showMatch(data);
     if (data.handleExpiresAt && data.state === 'waiting') handleExpiresAt = data.handleExpiresAt;
     if (data.decideBy) decideBy = data.decideBy;
-    setState(data.state);
+    number = data.state === 'scanned' ? data.number || 0 : 0;
+    if (data.state === state) render();
+    else setState(data.state);
   }
-  function connect() {
-    if (!('EventSource' in window)) return longPoll();
-    const source = new EventSource(`/interaction/${uid}/events`);
+
+  // Event stream, with long-poll when EventSource is missing or keeps failing. Listening stops
+  // at a final state and starts again when the page waits again (after "Try again").
+  let source;
+  let polling = false;
+  let failures = 0;
+  function listen() {
+    if (source || polling || FINAL.includes(state)) return;
+    if (!('EventSource' in window) || failures >= 4) {
+      longPoll();
+      return;
+    }
+    source = new EventSource(`/interaction/${uid}/events`);
+    const stop = () => {
+      source?.close();
+      source = undefined;
+    };
     source.onopen = () => {
       failures = 0;
     };
@@ -146,23 +169,23 @@
       } catch {
         /* ignore a malformed event */
       }
-      if (['approved', 'denied', 'expired'].includes(state)) source.close();
+      if (FINAL.includes(state)) stop();
     };
     source.addEventListener('reconnect', () => {
-      source.close();
-      setTimeout(connect, 250 + Math.random() * 750);
+      stop();
+      setTimeout(listen, 250 + Math.random() * 750);
     });
     source.onerror = () => {
       failures += 1;
-      if (['approved', 'denied', 'expired'].includes(state)) source.close();
-      else if (failures >= 4) {
-        source.close();
-        longPoll();
+      if (FINAL.includes(state) || failures >= 4) {
+        stop();
+        listen();
       }
     };
   }
   async function longPoll() {
-    while (!['approved', 'expired'].includes(state)) {
+    polling = true;
+    while (!FINAL.includes(state)) {
       try {
         const response = await fetch(`/interaction/${uid}/status?state=${encodeURIComponent(state)}`, {
           headers: { Accept: 'application/json' },
@@ -174,11 +197,12 @@
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
+    polling = false;
   }
 
   function askForTypedCode() {
-    if (!$('typed-shown').hidden) return;
-    wantsTypedCode = true;
+    if (typedCodeShown) return;
+    askNewCode = true;
     rotate(true);
   }
   $('typed').addEventListener('toggle', () => {
@@ -190,8 +214,8 @@
   });
   $('more-time-button').addEventListener('click', () => rotate(true));
   $('retry-button').addEventListener('click', () => rotate(true));
-  render();
-  connect();
+  render(false);
+  listen();
   setInterval(tick, 1000);
   tick();
 })();

@@ -34,7 +34,7 @@ export async function enrollDevice(
 ): Promise<{ user: User; device: Device; cookieValue: string }> {
   const { enrollment: peeked } = await checkEnrollmentLink(deps, input.token);
   if (peeked.kind === 'setup') {
-    if (input.publicKeyJwk) throw new QridError(400, 'invalid_request', 'Enroll the first administrator in a browser; companions use invite links.');
+    if (input.publicKeyJwk) throw new QridError(400, 'invalid_request', { params: { reason: 'enroll the first administrator in a browser; companions use invite links' } });
     // Validate before redeeming, so a typo does not burn the one-time link.
     validateNewUser(input.newAdmin ?? { username: '' });
     if ((await deps.users.count()) > 0) throw setupDone();
@@ -58,10 +58,5 @@ export async function enrollDevice(
   return { user, device, cookieValue };
 }
 
-const userDisabled = () =>
-  new QridError(403, 'user_disabled', 'This account is disabled or was removed; the link no longer works.', { title: 'Account disabled' });
-
-const setupDone = () =>
-  new QridError(409, 'setup_done', 'qrid already has users; this setup link is no longer needed. Ask an administrator for an enrollment link.', {
-    title: 'Setup already done',
-  });
+const userDisabled = () => new QridError(403, 'user_disabled');
+const setupDone = () => new QridError(409, 'setup_done');

@@ -23,17 +23,11 @@ const TOMBSTONE_SECONDS = 24 * 3600;
 
 export const enrollmentErrors = {
   unknown: () =>
-    new QridError(404, 'enrollment_unknown', 'This enrollment link is not valid. Ask your administrator for a new one.', {
-      title: 'Link not valid',
-    }),
+    new QridError(404, 'enrollment_unknown'),
   used: () =>
-    new QridError(409, 'enrollment_used', 'This enrollment link was already used. Each link works once; ask your administrator for a new one.', {
-      title: 'Link already used',
-    }),
+    new QridError(409, 'enrollment_used'),
   expired: () =>
-    new QridError(410, 'enrollment_expired', 'This enrollment link has expired. Ask your administrator for a new one.', {
-      title: 'Link expired',
-    }),
+    new QridError(410, 'enrollment_expired'),
 };
 
 export class Enrollments {

@@ -30,31 +30,12 @@ const devicePasskeysKey = (deviceId: string) => `device-passkeys:${deviceId}`;
 const challengeKey = (deviceId: string, purpose: string) => `webauthn-challenge:${deviceId}:${purpose}`;
 
 export const passkeyErrors = {
-  failed: (why: string) =>
-    new QridError(400, 'passkey_failed', `The passkey check did not succeed: ${why}. Try again.`, { title: 'Passkey not accepted' }),
-  required: () =>
-    new QridError(403, 'passkey_required', 'Approving sign-ins needs a passkey on this device. Add one on the qrid home page of this phone first.', {
-      title: 'Passkey needed',
-    }),
-  requiredNotKey: () =>
-    new QridError(403, 'passkey_required', 'qrid is set to require a passkey for every approval. A companion device key is not a passkey (it cannot check who holds it), so this device cannot approve sign-ins.', {
-      title: 'Passkey needed',
-    }),
-  setupClosed: () =>
-    new QridError(
-      403,
-      'passkey_setup_closed',
-      'A first passkey can be added only in the minutes right after this device signs in, so that a copy of this browser\'s sign-in cannot add one. To add a passkey now, sign this device in again: ask your administrator for a new enrollment link, or use "Sign in another device" on a device of yours that has a passkey.',
-      { title: 'Passkey setup has closed' },
-    ),
-  unlockRequired: () =>
-    new QridError(403, 'verification_required', 'Adding another passkey needs a passkey this device already has (fingerprint, face or PIN). Try again and confirm on your phone.', {
-      title: 'Confirm with your passkey',
-    }),
-  verificationRequired: () =>
-    new QridError(403, 'verification_required', 'This approval needs your passkey (fingerprint, face or PIN). Use the Approve button again and confirm on your phone.', {
-      title: 'Confirm with your passkey',
-    }),
+  failed: (why: string) => new QridError(400, 'passkey_failed', { params: { why } }),
+  required: () => new QridError(403, 'passkey_required'),
+  requiredNotKey: () => new QridError(403, 'passkey_required', { key: 'error.passkey_required.device_key' }),
+  setupClosed: () => new QridError(403, 'passkey_setup_closed'),
+  unlockRequired: () => new QridError(403, 'verification_required', { key: 'error.verification_required.add_passkey' }),
+  verificationRequired: () => new QridError(403, 'verification_required'),
 };
 
 export class Passkeys {

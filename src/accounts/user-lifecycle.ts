@@ -3,7 +3,7 @@ import { endSession } from './end-session.js';
 import { removeDevice } from './remove-device.js';
 import type { User } from './users.js';
 
-type Deps = Pick<Services, 'provider' | 'store' | 'sessions' | 'logger' | 'devices' | 'passkeys' | 'users'>;
+type Deps = Pick<Services, 'provider' | 'store' | 'sessions' | 'logger' | 'devices' | 'passkeys' | 'users' | 'consents'>;
 type Actor = { accountId?: string; ip?: string };
 
 /** Disabling a user ends their sessions and removes their devices; they can be re-invited later. */
@@ -22,6 +22,7 @@ export async function enableUser(deps: Deps, user: User, actor: Actor = {}): Pro
 export async function removeUser(deps: Deps, user: User, actor: Actor = {}): Promise<void> {
   await deps.users.setDisabled(user, true);
   await signOutEverywhere(deps, user, actor, 'user_removed');
+  await deps.consents.forgetAll(user.id);
   await deps.users.delete(user);
   deps.logger.info({ event: 'user.removed', accountId: user.id, byAccount: actor.accountId, ip: actor.ip }, 'user.removed');
 }

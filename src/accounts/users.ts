@@ -31,12 +31,12 @@ const ALL_USERS = 'users';
 export function validateNewUser(input: NewUser): Required<NewUser> {
   const username = String(input.username ?? '').trim().toLowerCase();
   if (!USERNAME.test(username)) {
-    throw new QridError(400, 'invalid_username', 'A username is 1–63 characters: lowercase letters, digits, dot, underscore or hyphen, starting with a letter or digit.');
+    throw new QridError(400, 'invalid_username');
   }
   const name = String(input.name ?? '').trim().slice(0, 100) || username;
   const email = String(input.email ?? '').trim();
   if (email && (!EMAIL.test(email) || email.length > 254)) {
-    throw new QridError(400, 'invalid_email', `"${email.slice(0, 60)}" is not an email address.`);
+    throw new QridError(400, 'invalid_email', { params: { email: email.slice(0, 60) } });
   }
   return { username, name, email, admin: Boolean(input.admin) };
 }
@@ -48,7 +48,7 @@ export class Users {
     const valid = validateNewUser(input);
     const user: User = { id: randomToken(12), ...valid, disabled: false, createdAt: Date.now(), linksVoidedAt: 0 };
     if (!(await this.store.putRecordIfAbsent(usernameKey(user.username), { id: user.id }))) {
-      throw new QridError(409, 'username_taken', `The username "${user.username}" is already taken.`);
+      throw new QridError(409, 'username_taken', { params: { username: user.username } });
     }
     await this.store.putRecord(userKey(user.id), toFields(user));
     await this.store.addToIndex(ALL_USERS, user.id);

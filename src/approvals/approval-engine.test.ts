@@ -4,11 +4,12 @@ import { createLogger } from '../logging/logger.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { hashSecret, randomToken } from '../security/tokens.js';
 import { ApprovalEngine, type Decision, type QrOptions } from './approval-engine.js';
+import { PREVIOUS_HANDLE_GRACE_MS } from './approval-rules.js';
 
 function setup() {
   let now = 1_000_000;
   const store = new MemoryStore({ now: () => now });
-  const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120 }, createLogger('silent'), () => now);
+  const engine = new ApprovalEngine(store, { handleSeconds: 60, decisionSeconds: 120, typedCodeSeconds: 600 }, createLogger('silent'), () => now);
   const begin = (options?: QrOptions) =>
     engine.start({ uid: `uid-${randomToken()}`, clientId: 'app', expiresAt: now + 600_000, ip: '203.0.113.9', userAgent: 'UA' }, options);
   return { engine, store, begin, advance: (ms: number) => (now += ms) };
@@ -39,14 +40,16 @@ describe('ApprovalEngine', () => {
     expect(await engine.approvedFor(approval.id)).toBeUndefined();
   });
 
-  it('accepts only the handle its approval holds: not a forged secret, not a replaced QR, not one used', async () => {
-    const { engine, begin } = setup();
+  it('accepts only the handles its approval holds: not a forged secret, not a replaced QR past its grace, not one used', async () => {
+    const { engine, begin, advance } = setup();
     const { approval, qr } = await begin();
-    await expect(engine.lookupHandle(`${approval.id}.${randomToken()}`)).rejects.toMatchObject({ code: 'qr_unknown' });
+    // Another handle of a live approval is an old QR of it, as far as qrid can tell: "expired".
+    await expect(engine.lookupHandle(`${approval.id}.${randomToken()}`)).rejects.toMatchObject({ code: 'qr_expired' });
     await expect(engine.lookupHandle(`uid-${randomToken()}.${qr!.handle.split('.')[1]}`)).rejects.toMatchObject({ code: 'qr_unknown' });
     await expect(engine.lookupHandle('not a handle')).rejects.toMatchObject({ code: 'qr_unknown' });
     const { qr: next } = await engine.issueQr(approval.id);
-    await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
+    advance(PREVIOUS_HANDLE_GRACE_MS);
+    await expect(engine.lookupHandle(qr!.handle)).rejects.toMatchObject({ code: 'qr_expired' });
     expect((await engine.lookupHandle(next!.handle)).id).toBe(approval.id);
     await engine.decideByHandle(next!.handle, decision('d1', 'deny'));
     await expect(engine.lookupHandle(next!.handle)).rejects.toMatchObject({ code: 'qr_used' });
@@ -73,7 +76,7 @@ describe('ApprovalEngine', () => {
 
   it('keeps only a hash of the handle and the typed code in the store', async () => {
     const { begin, store } = setup();
-    const { approval, qr } = await begin({ withTypedCode: true });
+    const { approval, qr } = await begin({ typedCode: 'new' });
     const code = qr!.typedCode!.replace('-', '');
     const secret = qr!.handle.split('.')[1] as string;
     expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: approval.id });
@@ -99,7 +102,8 @@ describe('ApprovalEngine', () => {
     // The first round's decision stays with its round: it neither blocks nor counts for this one.
     expect(await store.getRecord(`approval-decision:${approval.id}`)).toMatchObject({ state: 'denied' });
     expect(await engine.approvedFor(approval.id)).toBeUndefined();
-    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'qr_unknown' });
+    // The first round's QR has no grace after its decision.
+    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'qr_expired' });
     const results = await Promise.allSettled(['d1', 'd2', 'd3'].map((d) => engine.decideByHandle(again.qr!.handle, decision(d))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const winner = (await engine.approvedFor(approval.id))!;
@@ -121,12 +125,20 @@ describe('ApprovalEngine', () => {
     expect(await engine.approvedFor(approval.id)).toMatchObject({ deviceId: 'd1' });
   });
 
-  it('makes a rotated-out handle worthless and a new one valid', async () => {
-    const { engine, begin } = setup();
+  it('lets a rotated-out handle open the request for a short grace (a person who scanned just before the change), then calls it expired', async () => {
+    const { engine, begin, advance } = setup();
     const { approval, qr: first } = await begin();
     const { qr: second } = await engine.issueQr(approval.id);
-    await expect(engine.lookupHandle(first!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
-    expect((await engine.lookupHandle(second!.handle)).id).toBe(approval.id);
+    expect((await engine.lookupHandle(first!.handle)).id).toBe(approval.id);
+    expect((await engine.claimHandle(first!.handle, 'd1')).state).toBe('scanned');
+    expect((await engine.decideByHandle(first!.handle, decision('d1'))).state).toBe('approved');
+    expect((await engine.lookupHandle(second!.handle).catch((e: { code: string }) => e.code))).toBe('approval_not_pending');
+
+    const { approval: other, qr: a } = await begin();
+    const { qr: b } = await engine.issueQr(other.id);
+    advance(PREVIOUS_HANDLE_GRACE_MS);
+    await expect(engine.lookupHandle(a!.handle)).rejects.toMatchObject({ code: 'qr_expired' });
+    expect((await engine.lookupHandle(b!.handle)).id).toBe(other.id);
   });
 
   it('expires handles after their lifetime, but not while the scanning phone decides', async () => {
@@ -150,7 +162,8 @@ describe('ApprovalEngine', () => {
     const reopened = await engine.issueQr(approval.id);
     expect(reopened.approval).toMatchObject({ state: 'waiting', deviceId: '' });
     expect(reopened.qr).toBeDefined();
-    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'qr_unknown' });
+    // The phone that sat on the request past its time is told so, not "unknown QR".
+    await expect(engine.decideByHandle(qr!.handle, decision('d1'))).rejects.toMatchObject({ code: 'decision_time_over' });
   });
 
   it('binds the request to the first device and refuses others', async () => {
@@ -163,16 +176,21 @@ describe('ApprovalEngine', () => {
     expect((await engine.decideByHandle(qr!.handle, decision('d1'))).state).toBe('approved');
   });
 
-  it('makes a typed code only when asked; a new QR without one withdraws the code shown before', async () => {
+  it('makes a typed code only when asked; a new QR keeps it if asked to, and withdraws it otherwise', async () => {
     const { engine, begin, store } = setup();
     const plain = await begin();
     expect(plain.qr?.typedCode).toBeUndefined();
     expect(plain.approval.typedCodeHash).toBe('');
     expect(await store.getRecord(`approval:${plain.approval.id}`)).not.toHaveProperty('typedCodeHash');
 
-    const asked = await engine.issueQr(plain.approval.id, { withTypedCode: true });
+    const asked = await engine.issueQr(plain.approval.id, { typedCode: 'new' });
     const code = asked.qr!.typedCode!.replace('-', '');
     expect(asked.approval.typedCodeHash).toBe(hashSecret(code));
+    // The page shows the code: a new QR keeps it (a person may be typing it right now).
+    const kept = await engine.issueQr(plain.approval.id, { typedCode: 'keep' });
+    expect(kept.qr?.typedCode).toBeUndefined();
+    expect(kept.approval.typedCodeHash).toBe(hashSecret(code));
+    expect(await store.getRecord(`typed:${hashSecret(code)}`)).toMatchObject({ approvalId: plain.approval.id });
     const { qr: next } = await engine.issueQr(plain.approval.id);
     expect(next?.typedCode).toBeUndefined();
     expect(await store.getRecord(`typed:${hashSecret(code)}`)).toBeUndefined();
@@ -181,7 +199,7 @@ describe('ApprovalEngine', () => {
 
   it('accepts a typed code once, then decides as the claiming device', async () => {
     const { engine, begin } = setup();
-    const { approval, qr } = await begin({ withTypedCode: true });
+    const { approval, qr } = await begin({ typedCode: 'new' });
     const code = qr!.typedCode!.replace('-', '');
     expect((await engine.claimTypedCode(code, 'd1')).state).toBe('scanned');
     await expect(engine.claimTypedCode(code, 'd1')).rejects.toMatchObject({ code: 'qr_used' });
@@ -235,7 +253,7 @@ describe('ApprovalEngine', () => {
     const again = await engine.start(input);
     expect(again.approval.id).toBe(first.approval.id);
     expect(again.qr?.handle).not.toBe(first.qr?.handle);
-    await expect(engine.lookupHandle(first.qr!.handle)).rejects.toMatchObject({ code: 'qr_unknown' });
+    expect((await engine.lookupHandle(first.qr!.handle)).id).toBe('uid-again'); // within the grace
     expect((await engine.lookupHandle(again.qr!.handle)).id).toBe('uid-again');
   });
 });

@@ -4,13 +4,13 @@ import type { Store } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { ApprovalEvents } from './approval-events.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
-import { decisionDeadline, decisionOutcome, freshQr, newApproval, pendingApproval, secondsUntil } from './approval-rules.js';
-import type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
+import { decisionDeadline, decisionOutcome, freshQr, freshTypedCode, newApproval, pendingApproval, PREVIOUS_HANDLE_GRACE_MS, previousHandleVerdict, secondsUntil } from './approval-rules.js';
+import type { ApprovalEventListener, ApprovalTimings, Decision, FreshTypedCode, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
 import { approvalKey, approvalRecordKeys, createDecision, readApproval } from './approval-storage.js';
 import { qrHandleApproval } from './qr-handle.js';
 import { TypedCodes } from './typed-codes.js';
 
-export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
+export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput, TypedCodeChoice } from './approval-types.js';
 
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
@@ -61,20 +61,22 @@ export class ApprovalEngine {
    */
   async start(input: StartInput, options: QrOptions = {}): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const now = this.now();
-    const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds, options.withTypedCode);
-    const approval = newApproval(input, now, fresh);
+    const fresh = freshQr(input.uid, now, input.expiresAt, this.timings.handleSeconds);
+    const code = options.typedCode === 'new' || options.typedCode === 'keep' ? freshTypedCode(now, input.expiresAt, this.timings.typedCodeSeconds) : undefined;
+    const approval = newApproval(input, now, fresh, code);
     if (!(await this.store.putRecordIfAbsent(approvalKey(approval.id), toFields(approval), secondsUntil(input.expiresAt, this.now())))) {
-      return this.issueQr(approval.id, options);
+      return this.issueQr(approval.id, options.typedCode === 'keep' ? { typedCode: 'new' } : options);
     }
-    if (fresh.typedCodeHash) await this.#typedCodes.add(fresh.typedCodeHash, approval.id, fresh.qr.handleExpiresAt);
+    if (code) await this.#typedCodes.add(code.hash, approval.id, code.expiresAt);
     this.#audit('approval.started', approval);
-    return { approval, qr: fresh.qr };
+    return { approval, qr: withCode(fresh.qr, code) };
   }
 
   /**
-   * A fresh QR (and, if asked, a typed code) for the waiting page. Refused while a phone is
-   * deciding, after approval, and once the interaction has expired. A denied request may start
-   * over. The previous QR's typed code, if any, stops working either way.
+   * A fresh QR for the waiting page. Refused while a phone is deciding, after approval, and once
+   * the interaction has expired. A denied request may start over. The QR it replaces still
+   * opens the request for a short grace (approval-rules.ts); the typed code is kept, replaced
+   * or withdrawn as `options.typedCode` says.
    */
   async issueQr(id: string, options: QrOptions = {}): Promise<{ approval: Approval; qr?: IssuedQr }> {
     const stored = await readApproval(this.store, id);
@@ -95,8 +97,12 @@ export class ApprovalEngine {
 
     // Waiting (a new QR), scanned but out of time, or denied: a decided request starts a new round.
     const round = decision ? current.round + 1 : current.round;
-    const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds, options.withTypedCode);
-    if (fresh.typedCodeHash) await this.#typedCodes.add(fresh.typedCodeHash, id, fresh.qr.handleExpiresAt);
+    const fresh = freshQr(id, now, current.expiresAt, this.timings.handleSeconds);
+    const choice = options.typedCode ?? 'none';
+    const liveCode = Boolean(current.typedCodeHash) && current.typedCodeExpiresAt > now && !decision;
+    const code = choice === 'new' || (choice === 'keep' && !liveCode) ? freshTypedCode(now, current.expiresAt, this.timings.typedCodeSeconds) : undefined;
+    const keptCode = choice === 'keep' && liveCode && !code;
+    if (code) await this.#typedCodes.add(code.hash, id, code.expiresAt);
     const patched = await this.store.patchRecord(
       approvalKey(id),
       {
@@ -104,8 +110,13 @@ export class ApprovalEngine {
         state: 'waiting',
         handleHash: fresh.handleHash,
         handleExpiresAt: String(fresh.qr.handleExpiresAt),
+        // Only a QR still waiting for an answer has a grace; after a decision the old QR is over.
+        previousHandleHash: current.state === 'waiting' || current.state === 'scanned' ? current.handleHash : '',
+        previousHandleUntil: String(now + PREVIOUS_HANDLE_GRACE_MS),
+        previousHandleClaimed: current.state === 'scanned' ? '1' : '',
         handleUsed: '',
-        typedCodeHash: fresh.typedCodeHash,
+        typedCodeHash: code?.hash ?? (keptCode ? current.typedCodeHash : ''),
+        typedCodeExpiresAt: String(code?.expiresAt ?? (keptCode ? current.typedCodeExpiresAt : 0)),
         deviceId: '',
         decideBy: '0',
         matchNumber: String(fresh.matchNumber),
@@ -115,16 +126,16 @@ export class ApprovalEngine {
     );
     if (!patched) {
       // Something else moved first (a scan, a decision): the new handle and code never become valid.
-      if (fresh.typedCodeHash) await this.#typedCodes.remove(fresh.typedCodeHash);
+      if (code) await this.#typedCodes.remove(code.hash);
       const latest = await this.get(id);
       if (!latest) throw approvalErrors.expired();
       return { approval: latest };
     }
-    // The old handle stopped working with the patch (the approval accepts one hash); its code goes too.
-    if (current.typedCodeHash) await this.#typedCodes.remove(current.typedCodeHash);
+    // A replaced or withdrawn code stops working with the patch; its record goes too.
+    if (current.typedCodeHash && !keptCode) await this.#typedCodes.remove(current.typedCodeHash);
     const approval = fromFields(patched);
     if (current.state !== 'waiting') await this.events.publish(approval);
-    return { approval, qr: fresh.qr };
+    return { approval, qr: withCode(fresh.qr, code) };
   }
 
   /**
@@ -164,9 +175,18 @@ export class ApprovalEngine {
   async lookupHandle(handle: string, prefetched?: PrefetchedApproval): Promise<Approval> {
     const approvalId = qrHandleApproval(handle);
     const approval = approvalId ? (await readApproval(this.store, approvalId, prefetched))?.approval : undefined;
-    if (!approval || approval.handleHash !== hashSecret(handle)) throw approvalErrors.unknownQr();
-    if (approval.handleUsed) throw approvalErrors.usedQr();
-    return pendingApproval(approval, true, this.now());
+    if (!approval || approval.id !== approvalId) throw approvalErrors.unknownQr();
+    const now = this.now();
+    const hash = hashSecret(handle);
+    if (approval.handleHash === hash) {
+      if (approval.handleUsed) throw approvalErrors.usedQr();
+      return pendingApproval(approval, 'handle', now);
+    }
+    if (effectiveState(approval, now) === 'expired') throw approvalErrors.expired();
+    const verdict = previousHandleVerdict(approval, hash, now);
+    if (verdict === 'decision-time-over') throw approvalErrors.decisionTimeOver();
+    if (verdict === 'expired') throw approvalErrors.expiredQr();
+    return pendingApproval(approval, 'previous-handle', now);
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
@@ -185,7 +205,9 @@ export class ApprovalEngine {
     const codeHash = hashSecret(code);
     const approvalId = await this.#typedCodes.use(codeHash);
     const approval = approvalId ? await this.get(approvalId) : undefined;
-    return this.#claim(pendingApproval(approval, approval?.typedCodeHash === codeHash, this.now()), deviceId, deviceIp);
+    // A code this approval no longer holds was replaced: as good as expired.
+    if (approval && approval.typedCodeHash !== codeHash && effectiveState(approval, this.now()) !== 'expired') throw approvalErrors.expiredQr();
+    return this.#claim(pendingApproval(approval, 'typed-code', this.now()), deviceId, deviceIp);
   }
 
   /**
@@ -309,4 +331,8 @@ export class ApprovalEngine {
       event,
     );
   }
+}
+
+function withCode(qr: IssuedQr, code: FreshTypedCode | undefined): IssuedQr {
+  return code ? { ...qr, typedCode: code.text, typedCodeExpiresAt: code.expiresAt } : qr;
 }

@@ -17,14 +17,25 @@ export interface Approval {
   expiresAt: number;
   requesterIp: string;
   requesterUserAgent: string;
-  /** Hash of the QR handle currently shown; only that handle is accepted. */
+  /** Hash of the QR handle currently shown; only that handle is accepted (and the previous one, briefly). */
   handleHash: string;
   handleExpiresAt: number;
+  /**
+   * The handle the page showed before its last new QR: a phone that scanned it just before the
+   * change may still open it until `previousHandleUntil` (a grace period), unless a phone had
+   * opened it and let its time to decide run out (`previousHandleClaimed`). Any other old
+   * handle of this approval is told "expired", never "unknown".
+   */
+  previousHandleHash: string;
+  previousHandleUntil: number;
+  previousHandleClaimed: boolean;
   /** The current handle was used for a decision (handles are single use). */
   handleUsed: boolean;
   /** How many times a decided request started over (after a denial): each round has one decision. */
   round: number;
   typedCodeHash: string;
+  /** The typed code lives on its own clock, not the QR's: it stays valid while a person types it (see SECURITY.md). */
+  typedCodeExpiresAt: number;
   /** The device that opened the QR first; from then on only it may decide. */
   deviceId: string;
   decideBy: number;
@@ -81,9 +92,13 @@ export function toFields(a: Approval): Fields {
     requesterUserAgent: a.requesterUserAgent,
     handleHash: a.handleHash,
     handleExpiresAt: String(a.handleExpiresAt),
+    previousHandleHash: a.previousHandleHash,
+    previousHandleUntil: String(a.previousHandleUntil),
+    previousHandleClaimed: a.previousHandleClaimed ? '1' : '',
     handleUsed: a.handleUsed ? '1' : '',
     round: String(a.round),
     typedCodeHash: a.typedCodeHash,
+    typedCodeExpiresAt: String(a.typedCodeExpiresAt),
     deviceId: a.deviceId,
     decideBy: String(a.decideBy),
     accountId: a.accountId,
@@ -115,9 +130,13 @@ export function fromFields(f: Fields): Approval {
     requesterUserAgent: f.requesterUserAgent ?? '',
     handleHash: f.handleHash ?? '',
     handleExpiresAt: num('handleExpiresAt'),
+    previousHandleHash: f.previousHandleHash ?? '',
+    previousHandleUntil: num('previousHandleUntil'),
+    previousHandleClaimed: f.previousHandleClaimed === '1',
     handleUsed: f.handleUsed === '1',
     round: num('round'),
     typedCodeHash: f.typedCodeHash ?? '',
+    typedCodeExpiresAt: num('typedCodeExpiresAt'),
     deviceId: f.deviceId ?? '',
     decideBy: num('decideBy'),
     accountId: f.accountId ?? '',

@@ -4,7 +4,7 @@ import { formatTypedCode, hashSecret, typedCode } from '../security/tokens.js';
 import type { Fields } from '../store/store.js';
 import { approvalErrors } from './approval-errors.js';
 import { type Approval, type ApprovalState, effectiveState } from './approval-record.js';
-import type { Decision, FreshQr, StartInput } from './approval-types.js';
+import type { Decision, FreshQr, FreshTypedCode, StartInput } from './approval-types.js';
 import { makeQrHandle } from './qr-handle.js';
 
 /**
@@ -13,17 +13,37 @@ import { makeQrHandle } from './qr-handle.js';
  * result with a conditional patch.
  */
 
+/** How a phone named the request: the current QR handle, the previous one (within its grace), or the typed code. */
+export type NamedBy = 'handle' | 'previous-handle' | 'typed-code';
+
 /**
- * The approval a handle or code named, if it is still waiting for a phone. `current`: the
- * handle or code is the one the approval holds now (an older one gets "QR expired").
+ * The approval a handle or code named, if it can still be answered, or the error that says
+ * what actually happened: the whole sign-in expired, this QR was replaced (expired), the phone
+ * that opened it let its time to decide run out, or it was answered already.
  */
-export function pendingApproval(approval: Approval | undefined, current: boolean, now: number): Approval {
+export function pendingApproval(approval: Approval | undefined, namedBy: NamedBy, now: number): Approval {
   if (!approval || effectiveState(approval, now) === 'expired') throw approvalErrors.expired();
-  if (!current) throw approvalErrors.expiredQr();
   const claimedInTime = approval.state === 'scanned' && approval.decideBy > now;
-  if (!claimedInTime && approval.handleExpiresAt <= now) throw approvalErrors.expiredQr();
+  if (approval.state === 'scanned' && !claimedInTime) throw approvalErrors.decisionTimeOver();
   if (approval.state !== 'waiting' && approval.state !== 'scanned') throw approvalErrors.notPending();
+  if (claimedInTime) return approval;
+  const validUntil = namedBy === 'typed-code' ? approval.typedCodeExpiresAt : namedBy === 'previous-handle' ? approval.previousHandleUntil : approval.handleExpiresAt;
+  if (validUntil <= now) throw approvalErrors.expiredQr();
   return approval;
+}
+
+/**
+ * How an old handle of this approval is answered: the previous QR within its grace period
+ * still opens the request (and then stays the claiming phone's, as a current one would), unless
+ * a phone had opened it and let its time to decide run out; anything older is "expired" (the
+ * QR changed), not "unknown".
+ */
+export function previousHandleVerdict(approval: Approval, handleHash: string, now: number): 'usable' | 'decision-time-over' | 'expired' {
+  if (approval.previousHandleHash !== handleHash) return 'expired';
+  if (approval.previousHandleClaimed) return 'decision-time-over';
+  // Opened within the grace, it stays the claiming phone's until its time to decide runs out.
+  if (approval.state === 'scanned') return 'usable';
+  return approval.previousHandleUntil > now && approval.state === 'waiting' ? 'usable' : 'expired';
 }
 
 /** What a decision writes. Number matching: a wrong pick is what a relayed QR looks like, so it denies. */
@@ -47,24 +67,24 @@ export function decisionDeadline(approval: Approval, now: number, decisionSecond
   return Math.min(now + decisionSeconds * 1000, approval.expiresAt);
 }
 
-/**
- * A new QR handle and match number, and a typed code only when asked for; the handle (and its
- * code) lives `handleSeconds`, never past the interaction.
- */
-export function freshQr(approvalId: string, now: number, interactionExpiresAt: number, handleSeconds: number, withTypedCode = false): FreshQr {
+/** How long after a new QR the one it replaced still opens the request: a person who scanned it just before the change. */
+export const PREVIOUS_HANDLE_GRACE_MS = 30_000;
+
+/** A new QR handle and match number; the handle lives `handleSeconds`, never past the interaction. */
+export function freshQr(approvalId: string, now: number, interactionExpiresAt: number, handleSeconds: number): FreshQr {
   const handle = makeQrHandle(approvalId);
-  const code = withTypedCode ? typedCode() : undefined;
   const handleExpiresAt = Math.min(now + handleSeconds * 1000, interactionExpiresAt);
-  return {
-    handleHash: hashSecret(handle),
-    typedCodeHash: code ? hashSecret(code) : '',
-    matchNumber: randomInt(10, 100),
-    qr: code ? { handle, typedCode: formatTypedCode(code), handleExpiresAt } : { handle, handleExpiresAt },
-  };
+  return { handleHash: hashSecret(handle), matchNumber: randomInt(10, 100), qr: { handle, handleExpiresAt } };
+}
+
+/** A new typed code: it lives `typedCodeSeconds`, never past the interaction, whatever the QR does meanwhile. */
+export function freshTypedCode(now: number, interactionExpiresAt: number, typedCodeSeconds: number): FreshTypedCode {
+  const code = typedCode();
+  return { hash: hashSecret(code), text: formatTypedCode(code), expiresAt: Math.min(now + typedCodeSeconds * 1000, interactionExpiresAt) };
 }
 
 /** A new approval for an interaction's waiting page, with its first QR. */
-export function newApproval(input: StartInput, now: number, fresh: FreshQr): Approval {
+export function newApproval(input: StartInput, now: number, fresh: FreshQr, code?: FreshTypedCode): Approval {
   return {
     id: input.uid,
     uid: input.uid,
@@ -76,9 +96,13 @@ export function newApproval(input: StartInput, now: number, fresh: FreshQr): App
     requesterUserAgent: input.userAgent.slice(0, 512),
     handleHash: fresh.handleHash,
     handleExpiresAt: fresh.qr.handleExpiresAt,
+    previousHandleHash: '',
+    previousHandleUntil: 0,
+    previousHandleClaimed: false,
     handleUsed: false,
     round: 0,
-    typedCodeHash: fresh.typedCodeHash,
+    typedCodeHash: code?.hash ?? '',
+    typedCodeExpiresAt: code?.expiresAt ?? 0,
     deviceId: '',
     decideBy: 0,
     accountId: '',

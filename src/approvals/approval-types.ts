@@ -5,18 +5,27 @@ import type { Fields } from '../store/store.js';
 export interface ApprovalTimings {
   handleSeconds: number;
   decisionSeconds: number;
+  /** How long a typed code stays valid (never past the interaction). */
+  typedCodeSeconds: number;
 }
 
 export interface IssuedQr {
   handle: string;
-  /** Only when the page asked for one (`withTypedCode`): most people scan and never need it. */
+  /** A typed code made with this QR (only when asked for: most people scan and never need one). */
   typedCode?: string;
+  typedCodeExpiresAt?: number;
   handleExpiresAt: number;
 }
 
-/** How a QR is issued: with a typed code for a person who cannot scan, or without (the default). */
+/**
+ * What a new QR does with the typed code: `none` withdraws any (the page shows none), `keep`
+ * keeps a live one (the page shows it already) or makes one if there is none, `new` replaces it
+ * (a page opened again cannot show the old one: only its hash is kept).
+ */
+export type TypedCodeChoice = 'none' | 'keep' | 'new';
+
 export interface QrOptions {
-  withTypedCode?: boolean;
+  typedCode?: TypedCodeChoice;
 }
 
 export interface Decision {
@@ -52,10 +61,15 @@ export interface StartInput {
 /** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */
 export interface FreshQr {
   handleHash: string;
-  /** '' when no typed code was asked for. */
-  typedCodeHash: string;
   /** Number matching's number: new with every QR. */
   matchNumber: number;
   qr: IssuedQr;
+}
+
+/** A typed code about to be issued: its hash for the store, its text for the page. */
+export interface FreshTypedCode {
+  hash: string;
+  text: string;
+  expiresAt: number;
 }
 

@@ -12,12 +12,9 @@ import type { Approval } from './approval-record.js';
  */
 export async function confirmApprover(deps: { devices: Pick<Devices, 'find'>; users: Pick<Users, 'findActive'> }, approval: Approval): Promise<User> {
   const [device, user] = await Promise.all([deps.devices.find(approval.deviceId), deps.users.findActive(approval.accountId)]);
-  if (!user) throw new QridError(403, 'account_disabled', 'This account cannot sign in.', { title: 'Account disabled' });
+  if (!user) throw new QridError(403, 'account_disabled');
   if (!device || device.userId !== user.id) throw approverRemoved();
   return user;
 }
 
-export const approverRemoved = () =>
-  new QridError(409, 'approver_removed', 'The device that approved this sign-in was removed, so its approval no longer counts. Go back to the app and sign in again.', {
-    title: 'Approval withdrawn',
-  });
+export const approverRemoved = () => new QridError(409, 'approver_removed');

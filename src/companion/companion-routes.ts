@@ -25,10 +25,10 @@ function enroll(services: Services) {
     await services.limiter.hit('enroll', { address: clientAddress(ctx) }, services.config.rate_limits.enrollment_per_ip);
     const body = (await readJson(ctx)) as { token?: unknown; device_name?: unknown; public_key?: unknown };
     const token = typeof body?.token === 'string' && /^[\w-]{22}$/.test(body.token) ? body.token : undefined;
-    if (!token) throw new QridError(400, 'invalid_request', 'token must be the enrollment link token.');
+    if (!token) throw new QridError(400, 'invalid_request', { params: { reason: 'token must be the enrollment link token' } });
     const key = body.public_key as Record<string, unknown> | undefined;
     if (!key || key.kty !== 'EC' || key.crv !== 'P-256' || typeof key.x !== 'string' || typeof key.y !== 'string' || 'd' in key) {
-      throw new QridError(400, 'invalid_public_key', 'public_key must be a public EC P-256 JWK (kty, crv, x, y; no private part).');
+      throw new QridError(400, 'invalid_public_key');
     }
     const name = typeof body.device_name === 'string' ? body.device_name : 'Companion';
     const publicKeyJwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
@@ -50,7 +50,7 @@ function decide(services: Services) {
       const approval = await services.decisions.claim({ handle: request.handle }, approver, 'device-key', ip);
       ctx.body = {
         state: approval.state,
-        ...(await approvalDetails(services, approval)),
+        ...(await approvalDetails(services, ctx, approval)),
         number_required: approval.numberRequired,
         ...(approval.numberRequired ? { choices: numberChoices(approval) } : {}),
       };

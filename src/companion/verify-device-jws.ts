@@ -23,22 +23,23 @@ export interface CompanionRequest {
   number?: number;
 }
 
-const refused = (code: string, message: string) => new QridError(401, code, message);
+const refused = (code: 'invalid_request_signature' | 'invalid_request', reason: string) => new QridError(401, code, { params: { reason } });
+const unknownDevice = () => new QridError(401, 'unknown_device');
 
 export async function verifyDeviceJws(services: Services, jws: unknown): Promise<CompanionRequest> {
   if (typeof jws !== 'string' || jws.length > 4096 || jws.split('.').length !== 3) {
-    throw refused('invalid_request_signature', 'Send {"jws": "<compact JWS>"} signed by your device key.');
+    throw refused('invalid_request_signature', 'send {"jws": "<compact JWS>"} signed by your device key');
   }
   let kid: unknown;
   try {
     ({ kid } = decodeProtectedHeader(jws));
   } catch {
-    throw refused('invalid_request_signature', 'The JWS header cannot be read.');
+    throw refused('invalid_request_signature', 'the JWS header cannot be read');
   }
   const device = typeof kid === 'string' && /^[\w-]{1,64}$/.test(kid) ? await services.devices.find(kid) : undefined;
-  if (!device?.publicKeyJwk) throw refused('unknown_device', 'No device with a registered key has this id.');
+  if (!device?.publicKeyJwk) throw unknownDevice();
   const user = await services.users.findActive(device.userId);
-  if (!user) throw refused('unknown_device', 'This device belongs to a disabled or removed account.');
+  if (!user) throw unknownDevice();
 
   let payload;
   try {
@@ -52,13 +53,13 @@ export async function verifyDeviceJws(services: Services, jws: unknown): Promise
       requiredClaims: ['iat', 'nonce'],
     }));
   } catch (error) {
-    throw refused('invalid_request_signature', `The signature or its claims are not valid (${error instanceof Error ? error.message : 'unknown'}).`);
+    throw refused('invalid_request_signature', error instanceof Error ? error.message : 'unknown');
   }
   const { handle, action, nonce, number } = payload as { handle?: unknown; action?: unknown; nonce?: unknown; number?: unknown };
-  if (typeof handle !== 'string' || !qrHandleApproval(handle)) throw refused('invalid_request', 'The payload must name the QR handle.');
-  if (action !== 'inspect' && action !== 'approve' && action !== 'deny') throw refused('invalid_request', 'action must be inspect, approve or deny.');
-  if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters.');
+  if (typeof handle !== 'string' || !qrHandleApproval(handle)) throw refused('invalid_request', 'the payload must name the QR handle');
+  if (action !== 'inspect' && action !== 'approve' && action !== 'deny') throw refused('invalid_request', 'action must be inspect, approve or deny');
+  if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) throw refused('invalid_request', 'nonce must be 16 to 128 characters');
   const fresh = await services.store.putRecordIfAbsent(`companion-nonce:${device.id}:${nonce}`, { at: String(Date.now()) }, MAX_AGE_SECONDS * 3);
-  if (!fresh) throw refused('replayed_request', 'This signed request was already used.');
+  if (!fresh) throw new QridError(401, 'replayed_request');
   return { device, user, handle, action, ...(Number.isInteger(number) ? { number: number as number } : {}) };
 }

@@ -108,6 +108,12 @@ export const configSchema = z
       .object({
         /** Seconds one QR code (and its typed code) stays valid before the page rotates it. */
         handle_seconds: z.number().int().min(15).max(300).default(60),
+        /**
+         * Seconds a typed code (for people who cannot scan) stays valid, on its own clock: the QR
+         * changes meanwhile, the code does not, so nobody loses a race while typing. Never longer
+         * than the sign-in itself. Guessing stays out of reach at this length: see SECURITY.md.
+         */
+        typed_code_seconds: z.number().int().min(60).max(3600).default(600),
         /** Seconds the phone has to decide once it has opened a QR code. */
         decision_seconds: z.number().int().min(30).max(600).default(120),
         /** Rotations the page does by itself before asking the person for "more time". */

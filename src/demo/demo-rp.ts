@@ -6,6 +6,8 @@ import { DEMO_CLIENT_ID } from '../config/load.js';
 import { errorHandler } from '../errors/error-handler.js';
 import { createRouter } from '../http/router.js';
 import { requireSameOrigin } from '../http/same-origin.js';
+import type { MessageKey } from '../i18n/catalogues.js';
+import { localeOf } from '../i18n/locale.js';
 import { QridError } from '../errors/qrid-error.js';
 import { randomToken } from '../security/tokens.js';
 import type { Services } from '../services.js';
@@ -16,6 +18,9 @@ import type { Services } from '../services.js';
  */
 const COOKIE = 'qrid_demo';
 const TTL_SECONDS = 3600;
+
+/** Outcomes the demo page can report after a sign-in that did not sign anyone in. */
+const OUTCOMES = new Set(['cancelled', 'denied', 'signed_out']);
 
 export function demoRoutes(services: Services): Router {
   const { config, store, views } = services;
@@ -31,7 +36,7 @@ export function demoRoutes(services: Services): Router {
       })
       .catch((error: unknown) => {
         discovered = undefined;
-        throw new QridError(503, 'demo_discovery_failed', 'The demo app could not reach qrid.', { cause: error });
+        throw new QridError(503, 'demo_discovery_failed', { cause: error });
       });
     return discovered;
   };
@@ -44,8 +49,10 @@ export function demoRoutes(services: Services): Router {
   router.get('/', async (ctx) => {
     const id = sessionId(ctx);
     const session = id ? await store.getRecord(`demo:session:${id}`) : undefined;
-    ctx.type = 'html';
-    ctx.body = views.render('demo.njk', {
+    const { t } = localeOf(ctx);
+    const outcome = OUTCOMES.has(String(ctx.query.outcome)) ? t(`demo.outcome.${ctx.query.outcome}` as MessageKey, { description: String(ctx.query.error ?? '').replace(/[^\w]/g, '').slice(0, 40) }) : undefined;
+    views.render(ctx, 'demo.njk', {
+      outcome,
       signedIn: Boolean(session?.claims),
       claims: session?.claims ? JSON.stringify(JSON.parse(session.claims), null, 2) : undefined,
       userinfo: session?.userinfo ? JSON.stringify(JSON.parse(session.userinfo), null, 2) : undefined,
@@ -78,7 +85,7 @@ export function demoRoutes(services: Services): Router {
   router.get('/callback', async (ctx) => {
     const id = sessionId(ctx);
     const pending = id ? await store.takeRecord(`demo:auth:${id}`) : undefined;
-    if (!id || !pending) throw new QridError(400, 'demo_no_login', 'No sign-in was started in this browser. Start again at /demo.');
+    if (!id || !pending) throw new QridError(400, 'demo_no_login');
     const configuration = await oidcConfig();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
@@ -89,8 +96,14 @@ export function demoRoutes(services: Services): Router {
         idTokenExpected: true,
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : 'unknown error';
-      throw new QridError(400, 'demo_sign_in_failed', `The demo app could not sign you in: ${message}`);
+      // An error response from qrid (state checked by openid-client): the person cancelled, or the
+      // sign-in was refused. The demo says so in plain words and offers to start again.
+      if (error instanceof oidc.AuthorizationResponseError) {
+        ctx.status = 303;
+        ctx.redirect(error.error === 'access_denied' ? '/demo?outcome=cancelled' : `/demo?outcome=denied&error=${encodeURIComponent(error.error)}`);
+        return;
+      }
+      throw new QridError(400, 'demo_sign_in_failed', { params: { reason: error instanceof Error ? error.message : 'unknown error' } });
     }
     const claims = tokens.claims();
     const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, claims?.sub ?? oidc.skipSubjectCheck);
@@ -108,7 +121,7 @@ export function demoRoutes(services: Services): Router {
     const session = id ? await store.takeRecord(`demo:session:${id}`) : undefined;
     ctx.cookies.set(COOKIE, null);
     ctx.status = 303;
-    if (!session?.idToken) return ctx.redirect('/demo');
+    if (!session?.idToken) return ctx.redirect('/demo?outcome=signed_out');
     const configuration = await oidcConfig();
     ctx.redirect(
       oidc.buildEndSessionUrl(configuration, { id_token_hint: session.idToken, post_logout_redirect_uri: `${config.issuer}/demo` }).href,

@@ -1,6 +1,8 @@
 import type { Context, Next } from 'koa';
 
 import { redactPath } from '../http/request-log.js';
+import { localeOf } from '../i18n/locale.js';
+import { isInteractionGone } from '../provider/provider-errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Views } from '../views/views.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -8,8 +10,9 @@ import { interactionErrors } from './interaction-errors.js';
 import { QridError } from './qrid-error.js';
 
 /**
- * The one error handler for qrid's own routes: an HTML page for browsers, JSON for APIs.
- * A 5xx never shows its message or stack; the log gets the details under the request id.
+ * The one error handler for qrid's own routes: an HTML page for browsers, JSON for APIs, both
+ * in the person's language (the catalogue's `error.<code>` texts). A 5xx never shows its
+ * message or stack; the log gets the details under the request id.
  */
 export function errorHandler(views: Views, logger: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
@@ -24,40 +27,45 @@ export function errorHandler(views: Views, logger: Logger) {
   };
 }
 
-export const storeUnavailable = () =>
-  new QridError(503, 'temporarily_unavailable', 'qrid cannot reach its data store right now. Please try again in a moment.', {
-    title: 'Temporarily unavailable',
-    headers: { 'Retry-After': '5' },
-  });
+export const storeUnavailable = () => new QridError(503, 'temporarily_unavailable', { headers: { 'Retry-After': '5' } });
 
 export function normalize(raw: unknown): QridError {
   if (raw instanceof QridError) return raw;
   if (raw instanceof StoreUnavailableError) return storeUnavailable();
-  const err = raw as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown; name?: unknown };
-  // oidc-provider's SessionNotFound: the interaction cookie is missing or stale.
-  if (err?.name === 'SessionNotFound') return interactionErrors.notFound();
+  if (isInteractionGone(raw)) return interactionErrors.notFound();
+  const err = raw as { status?: unknown; statusCode?: unknown; expose?: unknown };
   const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
-  if (status >= 400 && status < 500 && err?.expose === true && typeof err.message === 'string') {
-    return new QridError(status, status === 413 ? 'payload_too_large' : 'bad_request', err.message);
-  }
-  if (status >= 400 && status < 500) return new QridError(status, 'bad_request', 'The request could not be understood.');
-  return new QridError(500, 'server_error', 'Something went wrong on our side.', { cause: raw, expose: false });
+  if (status === 413) return new QridError(413, 'payload_too_large');
+  if (status >= 400 && status < 500) return new QridError(status, 'bad_request');
+  return new QridError(500, 'server_error', { cause: raw, expose: false });
 }
 
-export function respondWithError(ctx: Context, views: Views, error: QridError): void {
-  const message = error.expose || error.status === 503 ? error.message : 'Something went wrong on our side. Please try again.';
+/**
+ * Where a person can go from an error page: a route may name a way back (`back`, e.g. to the
+ * app); otherwise qrid's start page.
+ */
+export interface ErrorPageOptions {
+  back?: { href: string; label: string };
+}
+
+export function respondWithError(ctx: Context, views: Views, error: QridError, options: ErrorPageOptions = {}): void {
+  const { t } = localeOf(ctx);
+  const shown = error.expose || error.status === 503;
+  const message = shown ? t(error.key, error.params) : t('error.server.message');
+  const next = shown && error.nextKey ? t(error.nextKey, error.params) : undefined;
   ctx.status = error.status;
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
   ctx.set('Cache-Control', 'no-store');
   const json = ctx.accepts('html', 'json') === 'json';
   if (json) {
-    ctx.body = { error: error.code, error_description: message };
+    ctx.body = { error: error.code, error_description: next ? `${message} ${next}` : message };
     return;
   }
-  ctx.type = 'html';
-  ctx.body = views.render('error.njk', {
-    title: error.title ?? (error.status >= 500 ? 'Something went wrong' : 'That did not work'),
+  views.render(ctx, 'error.njk', {
+    title: shown ? t(error.titleKey) : t('error.server.title'),
     message,
+    next,
+    back: options.back ?? { href: '/', label: t('error.page.home') },
     code: error.code,
     requestId: ctx.state.requestId,
   });

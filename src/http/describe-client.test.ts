@@ -15,8 +15,8 @@ describe('describeUserAgent', () => {
   });
 
   it('says so when it cannot tell', () => {
-    expect(describeUserAgent(undefined)).toEqual({ browser: 'Unknown browser', os: 'unknown system' });
-    expect(describeUserAgent('curl/8.0')).toEqual({ browser: 'Unknown browser', os: 'unknown system' });
+    expect(describeUserAgent(undefined)).toEqual({ browser: '', os: '' });
+    expect(describeUserAgent('curl/8.0')).toEqual({ browser: '', os: '' });
   });
 });
 

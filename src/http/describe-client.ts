@@ -7,7 +7,9 @@ import { expandIPv6 } from './client-address.js';
  * their own computer (or notice it is not theirs). Deliberately coarse; no fingerprinting.
  */
 export interface ClientDescription {
+  /** '' when the user agent names no browser qrid knows. */
   browser: string;
+  /** '' when it names no system qrid knows. */
   os: string;
 }
 
@@ -31,7 +33,7 @@ const SYSTEMS: Array<[RegExp, string]> = [
 
 export function describeUserAgent(userAgent: string | undefined): ClientDescription {
   const ua = (userAgent ?? '').slice(0, 512);
-  let browser = 'Unknown browser';
+  let browser = '';
   for (const [pattern, name] of BROWSERS) {
     const match = pattern.exec(ua);
     if (match) {
@@ -41,7 +43,7 @@ export function describeUserAgent(userAgent: string | undefined): ClientDescript
     }
   }
   if (/HeadlessChrome/.test(ua)) browser = browser.replace('Chrome', 'Headless Chrome');
-  const os = SYSTEMS.find(([pattern]) => pattern.test(ua))?.[1] ?? 'unknown system';
+  const os = SYSTEMS.find(([pattern]) => pattern.test(ua))?.[1] ?? '';
   return { browser, os };
 }
 

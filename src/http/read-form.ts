@@ -9,9 +9,9 @@ import { readBody } from './read-body.js';
  */
 export async function readForm(ctx: Context, limitBytes = 8 * 1024): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new QridError(415, 'unsupported_media_type', 'Send this form as application/x-www-form-urlencoded.');
+    throw new QridError(415, 'unsupported_media_type', { params: { type: 'application/x-www-form-urlencoded' } });
   }
-  const text = (await readBody(ctx, limitBytes, () => new QridError(413, 'payload_too_large', 'The form is too large.'))).toString('utf8');
+  const text = (await readBody(ctx, limitBytes, () => new QridError(413, 'payload_too_large'))).toString('utf8');
   const fields: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(text)) {
     if (!(name in fields)) fields[name] = value;

@@ -17,11 +17,11 @@ export function requireSameOrigin(issuer: string) {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       const site = ctx.get('Sec-Fetch-Site');
       if (site && site !== 'same-origin') {
-        throw forbidden('cross_site_request', 'This request came from another site and was refused.', 'Request refused');
+        throw forbidden('cross_site_request');
       }
       const from = ctx.get('Origin');
       if (from && from !== origin && !(from === 'null' && site === 'same-origin')) {
-        throw forbidden('cross_site_request', 'This request came from another site and was refused.', 'Request refused');
+        throw forbidden('cross_site_request');
       }
     }
     await next();

@@ -21,11 +21,11 @@ export function completeLogin(services: Services) {
     requireInteractionCsrf(services, ctx, form.csrf);
     const { details, others: approval } = await loadInteractionWith(services, ctx, (uid) => services.approvals.recordKeys(uid));
     if (details.prompt.name !== 'login') {
-      throw new QridError(409, 'not_login', 'This sign-in is not waiting for a QR approval.');
+      throw new QridError(409, 'not_login');
     }
     const done = await services.approvals.approvedFor(details.uid, { records: approval });
     if (!done) {
-      throw new QridError(409, 'not_approved', 'This sign-in has not been approved on a phone.', { title: 'Not approved' });
+      throw new QridError(409, 'not_approved');
     }
     const user = await confirmApprover(services, done);
     await replaceOtherUsersSession(services, details, user.id, done.requesterIp);

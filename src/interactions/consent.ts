@@ -3,24 +3,23 @@ import type { Client } from 'oidc-provider';
 
 import { QridError } from '../errors/qrid-error.js';
 import { readForm } from '../http/read-form.js';
+import { hasMessage, type MessageKey } from '../i18n/catalogues.js';
+import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
 import { csrfBindingFor, finishInteraction, requireInteractionCsrf, type InteractionDetails, loadInteraction } from './load-interaction.js';
 
-const SCOPE_TEXT: Record<string, string> = {
-  profile: 'your name and username',
-  email: 'your email address',
-  offline_access: 'to keep you signed in when you are away (refresh tokens)',
-};
-
-/** The consent page: what the app asks for, in plain words, with Allow and Deny side by side. */
+/**
+ * The consent page: what the app asks for, in plain words, with Allow and Deny side by side.
+ * The answer is remembered for the account (accounts/consents.ts) until taken back on the phone.
+ */
 export async function renderConsent(services: Services, ctx: Context, details: InteractionDetails, client: Client): Promise<void> {
+  const { t } = localeOf(ctx);
   const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
   const scopes = (promptDetails.missingOIDCScope ?? []).filter((s) => s !== 'openid');
-  ctx.type = 'html';
-  ctx.body = services.views.render('consent.njk', {
+  services.views.render(ctx, 'consent.njk', {
     uid: details.uid,
     clientName: client.clientName ?? client.clientId,
-    requests: scopes.map((scope) => SCOPE_TEXT[scope] ?? scope),
+    requests: scopes.map((scope) => (hasMessage(`consent.scope.${scope}`) ? t(`consent.scope.${scope}` as MessageKey) : scope)),
     csrf: services.csrf.token(csrfBindingFor(details.uid)),
   });
 }
@@ -32,13 +31,13 @@ export function submitConsent(services: Services) {
     requireInteractionCsrf(services, ctx, form.csrf);
     const details = await loadInteraction(services, ctx);
     if (details.prompt.name !== 'consent') {
-      throw new QridError(409, 'not_consent', 'This sign-in is not waiting for your consent.');
+      throw new QridError(409, 'not_consent');
     }
     if (form.decision !== 'allow') {
       return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User denied the request' });
     }
     const accountId = details.session?.accountId;
-    if (!accountId) throw new QridError(409, 'not_signed_in', 'Sign in first.');
+    if (!accountId) throw new QridError(409, 'not_signed_in');
     const clientId = String(details.params.client_id);
     const { Grant } = services.provider;
     const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
@@ -46,6 +45,7 @@ export function submitConsent(services: Services) {
     if (promptDetails.missingOIDCScope?.length) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
     if (promptDetails.missingOIDCClaims?.length) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
     const grantId = await grant.save();
+    await services.consents.remember(accountId, clientId, { scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [] });
     // Merged with the login of the same authorization request: with prompt=login the provider
     // would otherwise ask for the login again after consent, forever.
     return finishInteraction(ctx, details, { consent: { grantId } }, { mergeWithLastSubmission: true });

@@ -93,6 +93,6 @@ export function csrfBindingFor(uid: string): string {
 /** The waiting browser's state-changing requests carry a token bound to their interaction. */
 export function requireInteractionCsrf(services: Services, ctx: Context, token: unknown): void {
   if (!services.csrf.verify(csrfBindingFor(String(ctx.params.uid)), token)) {
-    throw forbidden('csrf_invalid', 'This page is out of date. Go back to the app and start again.');
+    throw forbidden('csrf_invalid', 'error.csrf_invalid.interaction');
   }
 }

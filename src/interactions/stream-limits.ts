@@ -14,10 +14,7 @@ export interface StreamLimitSettings {
 }
 
 export const tooManyStreams = () =>
-  new QridError(429, 'too_many_streams', 'This sign-in is already open in too many tabs or windows. Close the others and reload this page.', {
-    title: 'Too many open pages',
-    headers: { 'Retry-After': '5' },
-  });
+  new QridError(429, 'too_many_streams', { headers: { 'Retry-After': '5' } });
 
 export class StreamLimits {
   readonly #byInteraction = new Map<string, number>();

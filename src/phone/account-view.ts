@@ -1,7 +1,10 @@
+import type { Context } from 'koa';
+
 import type { Device } from '../accounts/devices.js';
 import type { User } from '../accounts/users.js';
-import { approximateNetwork, describeUserAgent } from '../http/describe-client.js';
+import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
+import { describeRequester } from './describe-requester.js';
 
 /** Sessions shown as recent approvals (with "This wasn't me") for this long. */
 const RECENT_MS = 24 * 60 * 60 * 1000;
@@ -12,21 +15,17 @@ export interface SessionView {
   browser: string;
   os: string;
   ip: string;
-  network: string;
-  started: string;
-  lastUsed: string;
+  startedAt: number;
+  lastUsedAt: number;
   approvedBy: string;
   recent: boolean;
 }
 
-export function formatTime(ms: number): string {
-  return ms ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'unknown';
-}
-
 /** The user's live browser sessions, newest first; stale index entries are dropped on the way. */
-export async function sessionViews(services: Services, user: User, devices: Device[]): Promise<SessionView[]> {
+export async function sessionViews(services: Services, ctx: Context, user: User, devices: Device[]): Promise<SessionView[]> {
+  const locale = localeOf(ctx);
   const names = new Map(devices.map((d) => [d.id, d.name]));
-  const views: Array<SessionView & { at: number }> = [];
+  const views: SessionView[] = [];
   for (const [uid, record] of await services.sessions.records(user.id)) {
     const session = await services.provider.Session.findByUid(uid);
     if (!session?.accountId) {
@@ -36,21 +35,16 @@ export async function sessionViews(services: Services, user: User, devices: Devi
     const clientNames = await Promise.all(
       Object.keys(session.authorizations ?? {}).map(async (id) => (await services.provider.Client.find(id))?.clientName ?? id),
     );
-    const { browser, os } = describeUserAgent(record.userAgent);
-    const startedAt = record.startedAt;
     views.push({
       uid,
-      apps: clientNames.join(', ') || 'no app yet',
-      browser,
-      os,
+      apps: clientNames.join(', ') || locale.t('phone.session.no_app'),
+      ...describeRequester(locale, record.userAgent),
       ip: record.ip,
-      network: approximateNetwork(record.ip),
-      started: formatTime(startedAt),
-      lastUsed: formatTime(record.lastUsedAt),
-      approvedBy: record.deviceId ? (names.get(record.deviceId) ?? 'a removed device') : 'unknown device',
-      recent: Date.now() - startedAt < RECENT_MS,
-      at: startedAt,
+      startedAt: record.startedAt,
+      lastUsedAt: record.lastUsedAt,
+      approvedBy: record.deviceId ? (names.get(record.deviceId) ?? locale.t('phone.session.removed_device')) : locale.t('phone.session.unknown_device'),
+      recent: Date.now() - record.startedAt < RECENT_MS,
     });
   }
-  return views.sort((a, b) => b.at - a.at);
+  return views.sort((a, b) => b.startedAt - a.startedAt);
 }

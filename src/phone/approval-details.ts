@@ -1,25 +1,25 @@
-import type { Approval } from '../approvals/approval-record.js';
-import { approximateNetwork, describeUserAgent } from '../http/describe-client.js';
-import type { Services } from '../services.js';
+import type { Context } from 'koa';
 
-/** What the phone shows before Approve: which app, which browser, from where, how long ago. */
-export async function approvalDetails(services: Services, approval: Approval) {
+import type { Approval } from '../approvals/approval-record.js';
+import { clientAddress } from '../http/client-address.js';
+import { approximateNetwork } from '../http/describe-client.js';
+import { localeOf } from '../i18n/locale.js';
+import type { Services } from '../services.js';
+import { describeRequester } from './describe-requester.js';
+
+/**
+ * What the phone shows before Approve: which app, which browser, from where (next to this
+ * phone or on another network, and the address), how long ago, in the person's language.
+ */
+export async function approvalDetails(services: Services, ctx: Context, approval: Approval) {
+  const locale = localeOf(ctx);
   const client = await services.provider.Client.find(approval.clientId);
-  const { browser, os } = describeUserAgent(approval.requesterUserAgent);
-  const ageSeconds = Math.max(0, Math.round((Date.now() - approval.createdAt) / 1000));
   return {
     clientName: client?.clientName ?? approval.clientId,
-    browser,
-    os,
+    ...describeRequester(locale, approval.requesterUserAgent),
     ip: approval.requesterIp,
     network: approximateNetwork(approval.requesterIp),
-    age: describeAge(ageSeconds),
+    sameNetwork: approximateNetwork(approval.requesterIp) === approximateNetwork(clientAddress(ctx)),
+    age: locale.ago(approval.createdAt),
   };
-}
-
-function describeAge(seconds: number): string {
-  if (seconds < 5) return 'just now';
-  if (seconds < 60) return `${seconds} seconds ago`;
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
 }

@@ -30,8 +30,7 @@ export function enrollPage(services: Services) {
       throw error instanceof QridError && error.code === 'user_disabled' ? enrollmentErrors.unknown() : error;
     });
     const { browser, os } = describeUserAgent(ctx.get('User-Agent'));
-    ctx.type = 'html';
-    ctx.body = services.views.render('enroll.njk', {
+    services.views.render(ctx, 'enroll.njk', {
       setup: enrollment.kind === 'setup',
       user,
       deviceName: `${browser} on ${os}`,
@@ -47,7 +46,7 @@ export function confirmEnrollment(services: Services) {
     const token = tokenParam(ctx);
     const form = await readForm(ctx);
     if (!services.csrf.verify(csrfBinding(token), form.csrf)) {
-      throw forbidden('csrf_invalid', 'This page is out of date. Open the enrollment link again.', 'Request refused');
+      throw forbidden('csrf_invalid', 'error.csrf_invalid.enrollment');
     }
     await services.limiter.hit('enroll', { address: clientAddress(ctx) }, services.config.rate_limits.enrollment_per_ip);
     const { device, cookieValue } = await enrollDevice(services, {

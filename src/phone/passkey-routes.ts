@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { clientAddress } from '../http/client-address.js';
 import { readForm } from '../http/read-form.js';
 import { readJson } from '../http/read-json.js';
+import { localeOf } from '../i18n/locale.js';
 import { qrSvg } from '../interactions/qr-image.js';
 import type { Services } from '../services.js';
 import { requireDevice } from './require-device.js';
@@ -110,7 +111,6 @@ export function linkDevice(services: Services) {
     const { token, expiresAt } = await services.enrollments.create('invite', user.id, Math.min(seconds, 300));
     const url = `${services.config.issuer}/enroll/${token}`;
     services.logger.info({ event: 'device.link_offered', accountId: user.id, deviceId: device.id, ip: clientAddress(ctx) }, 'device.link_offered');
-    ctx.type = 'html';
-    ctx.body = services.views.render('phone-link.njk', { url, svg: await qrSvg(url), expires: new Date(expiresAt).toISOString().slice(11, 16) });
+    services.views.render(ctx, 'phone-link.njk', { url, svg: await qrSvg(url, localeOf(ctx).t('qr.svg_label')), expiresAt });
   };
 }

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 
 import type { Services } from '../services.js';
-import { endAllSessions, endOneSession, removeOwnDevice, renameOwnDevice } from './account-actions.js';
+import { endAllSessions, endOneSession, removeOwnDevice, renameOwnDevice, revokeConsent } from './account-actions.js';
 import { confirmEnrollment, enrollPage } from './enroll-page.js';
 import { guessGuard } from './guess-guard.js';
 import { linkDevice, linkOptions, passkeyRegistrationOptions, passkeyUnlockOptions, registerPasskey } from './passkey-routes.js';
@@ -25,6 +25,7 @@ export function phoneRoutes(services: Services, router: Router): void {
   router.post('/phone/sessions/:uid/not-me', endOneSession(services, 'not_me'));
   router.post('/phone/devices/:id/remove', removeOwnDevice(services));
   router.post('/phone/devices/:id/name', renameOwnDevice(services));
+  router.post('/phone/consents/:clientId/revoke', revokeConsent(services));
   router.post('/phone/passkeys/unlock-options', passkeyUnlockOptions(services));
   router.post('/phone/passkeys/options', passkeyRegistrationOptions(services));
   router.post('/phone/passkeys', registerPasskey(services));

@@ -5,7 +5,6 @@ import { approvalPurpose } from '../approvals/approval-policy.js';
 import type { Approval } from '../approvals/approval-record.js';
 import type { Approver, Target } from '../approvals/decide-approval.js';
 import { qrHandleApproval } from '../approvals/qr-handle.js';
-import { approximateNetwork } from '../http/describe-client.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { approvalDetails } from './approval-details.js';
@@ -32,8 +31,7 @@ export function qrLanding(services: Services) {
     const target = byHandle(ctx);
     const signedIn = await currentDevice(services, ctx);
     if (!signedIn) {
-      ctx.type = 'html';
-      ctx.body = services.views.render('phone-not-signed-in.njk', {});
+      services.views.render(ctx, 'phone-not-signed-in.njk');
       return;
     }
     const approval = await services.decisions.pending(target, signedIn, 'device-session');
@@ -51,12 +49,10 @@ export async function renderApprovalPage(
 ): Promise<void> {
   const verify = await services.decisions.passkeyNeeded(signedIn.device, 'device-session');
   const matching = services.approvals.numberMatchingApplies(approval, clientAddress(ctx));
-  ctx.type = 'html';
-  ctx.body = services.views.render('phone-approve.njk', {
-    ...(await approvalDetails(services, approval)),
+  services.views.render(ctx, 'phone-approve.njk', {
+    ...(await approvalDetails(services, ctx, approval)),
     matching,
     choices: matching ? numberChoices(approval) : [],
-    phoneNetwork: approximateNetwork(clientAddress(ctx)),
     user: signedIn.user,
     deviceName: signedIn.device.name,
     action,
@@ -113,6 +109,5 @@ export function decisionFrom(ctx: Context, form: Record<string, string>, approve
 }
 
 export function renderDecided(services: Services, ctx: Context, approval: Approval): void {
-  ctx.type = 'html';
-  ctx.body = services.views.render('phone-decided.njk', { approved: approval.state === 'approved' });
+  services.views.render(ctx, 'phone-decided.njk', { approved: approval.state === 'approved' });
 }

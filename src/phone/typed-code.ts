@@ -1,12 +1,18 @@
 import type { Context } from 'koa';
 
 import { approvalErrors } from '../approvals/approval-errors.js';
+import { QridError } from '../errors/qrid-error.js';
+import { localeOf } from '../i18n/locale.js';
+import { renderPhoneHome } from './phone-home.js';
 import { clientAddress } from '../http/client-address.js';
 import { readForm } from '../http/read-form.js';
 import { normalizeTypedCode } from '../security/tokens.js';
 import type { Services } from '../services.js';
 import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js';
 import { requireDevice } from './require-device.js';
+
+/** What a typed code can get wrong: the person sees it beside the field and types again. */
+const CODE_PROBLEMS = new Set(['typed_code_invalid', 'qr_used', 'qr_expired', 'approval_expired', 'approval_not_pending', 'approval_claimed', 'decision_time_over']);
 
 /**
  * POST /code — the typed fallback for people who cannot scan. Rate limited per address, per
@@ -32,8 +38,14 @@ export function enterTypedCode(services: Services) {
       if (!code) throw approvalErrors.wrongCode();
       approval = await services.decisions.claim({ typedCode: code }, signedIn, 'device-session', clientAddress(ctx));
     } catch (error) {
+      if (!(error instanceof QridError) || !CODE_PROBLEMS.has(error.code)) throw error;
       await limiter.recordFailure('typed-code-failures', 'everyone');
-      throw error;
+      // Back to the form, with what went wrong beside the field and the code as typed.
+      const { t } = localeOf(ctx);
+      ctx.status = error.status;
+      const next = error.nextKey ? ` ${t(error.nextKey)}` : '';
+      await renderPhoneHome(services, ctx, signedIn, { codeError: `${t(error.key, error.params)}${next}`, codeValue: String(form.code ?? '').slice(0, 12) });
+      return;
     }
     await renderApprovalPage(services, ctx, signedIn, approval, `/approvals/${approval.id}`);
   };

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
+import type { Consents } from '../accounts/consents.js';
 import type { Users } from '../accounts/users.js';
 import { createOidcAdapter } from '../adapters/oidc-adapter.js';
 import type { Config } from '../config/schema.js';
@@ -22,13 +23,14 @@ export interface ProviderDeps {
   config: Config;
   store: Store;
   users: Users;
+  consents: Consents;
   views: Views;
   jwks: JWK[];
   /** Shared with the parent Koa app (see http/cookie-keys.ts); made from config if absent. */
   cookieKeys?: CookieKeys;
 }
 
-export function createProvider({ config, store, users, views, jwks, cookieKeys = new CookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
+export function createProvider({ config, store, users, consents, views, jwks, cookieKeys = new CookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
   const resourceServers = new Set(config.clients.filter((c) => c.resource_server).map((c) => c.client_id));
   const pages = providerPages(views);
@@ -115,17 +117,28 @@ export function createProvider({ config, store, users, views, jwks, cookieKeys =
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    // First-party apps are trusted by the organisation: their grant is made without a consent page.
+    // First-party apps are trusted by the organisation: their grant is made without a consent
+    // page. For any other app, what the person allowed before (remembered for the account, not
+    // just this browser session) is granted again; only what is new is asked.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
       const { client, session, result } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
       const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      if (!firstParty.has(client.clientId)) return existing;
-      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope([...(ctx.oidc.requestParamScopes ?? [])].join(' '));
-      const claims = [...(ctx.oidc.requestParamClaims ?? [])];
-      if (claims.length) grant.addOIDCClaims(claims);
+      if (firstParty.has(client.clientId)) {
+        const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+        grant.addOIDCScope([...(ctx.oidc.requestParamScopes ?? [])].join(' '));
+        const claims = [...(ctx.oidc.requestParamClaims ?? [])];
+        if (claims.length) grant.addOIDCClaims(claims);
+        await grant.save();
+        return grant;
+      }
+      if (existing) return existing;
+      const remembered = await consents.find(session.accountId, client.clientId);
+      if (!remembered) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(['openid', ...remembered.scopes].join(' '));
+      if (remembered.claims.length) grant.addOIDCClaims(remembered.claims);
       await grant.save();
       return grant;
     },

@@ -55,8 +55,8 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
 
     await desktop.goto(`${qrid.issuer}/demo`);
     await desktop.getByRole('button', { name: 'Sign in with qrid' }).click();
-    await desktop.waitForSelector('#qr-link svg');
-    const qrUrl = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+    await desktop.waitForSelector('#qr svg');
+    const qrUrl = readQrFromPng(await desktop.locator('#qr').screenshot());
 
     await phone.goto(qrUrl);
     expect(await phone.locator('#verify-note').textContent()).toContain('passkey');

@@ -45,14 +45,14 @@ describe('QR sign-in in Chromium', () => {
     desktop.on('request', (request) => void (request.url().includes('/events') && streams.push(request.url())));
     await desktop.goto(`${qrid.issuer}/demo`);
     await desktop.getByRole('button', { name: 'Sign in with qrid' }).click();
-    await desktop.waitForSelector('#qr-link svg');
+    await desktop.waitForSelector('#qr svg');
     // It opens one event stream for its interaction.
     await expect.poll(() => streams).toHaveLength(1);
     expect(new URL(streams[0] as string).pathname).toMatch(/^\/interaction\/[\w-]+\/events$/);
     expect(await desktop.locator('#status').textContent()).toContain('Scan this code');
     const shots = process.env.QRID_SCREENSHOTS;
     if (shots) await desktop.screenshot({ path: `${shots}/desktop-qr.png` });
-    const firstQr = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+    const firstQr = readQrFromPng(await desktop.locator('#qr').screenshot());
 
     // "Can't scan?": the page's script fetches a code to type (none exists before), with a new QR.
     expect(await desktop.locator('#typed-code').textContent()).toBe('');
@@ -61,7 +61,7 @@ describe('QR sign-in in Chromium', () => {
     await expect.poll(() => desktop.locator('#typed-code').textContent()).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
     expect(await desktop.locator('#typed-code').isVisible()).toBe(true);
     expect(desktop.url()).toBe(pageUrl);
-    const qrUrl = readQrFromPng(await desktop.locator('#qr-link').screenshot());
+    const qrUrl = readQrFromPng(await desktop.locator('#qr').screenshot());
     expect(qrUrl).not.toBe(firstQr);
     expect(qrUrl).toMatch(new RegExp(`^${qrid.issuer}/q/[\\w-]{8,64}\\.[\\w-]{22}$`));
 

@@ -120,24 +120,33 @@ describe('QR sign-in refuses what it must', () => {
     expect((await phone.postForm(path, { csrf, decision: 'approve' })).status).toBe(200);
   });
 
-  it('shows a code to type only when asked, with a new QR; the QR shown before stops working', async () => {
+  it('shows a code to type only when asked, with a new QR; the code outlives QR changes the page asks to keep it through', async () => {
     const { desktop, page } = await waitingPage();
     expect(page.typedCode).toBeUndefined();
     expect(page.html).toContain(`href="/interaction/${page.uid}?typed_code=1"`);
     const asked = await withTypedCode(desktop, page);
     expect(asked.html).toMatch(/<details class="typed" id="typed" open>/);
     expect(asked.qrUrl).not.toBe(page.qrUrl);
-    expect((await phone.get(new URL(page.qrUrl).pathname)).status).toBe(404);
+    // The QR shown before opens the request for a short grace (someone may have just scanned it).
+    expect((await phone.get(new URL(page.qrUrl).pathname)).status).toBe(200);
 
-    // The page's script asks through the rotation endpoint; without the flag a new QR drops the code.
+    // The page's script asks through the rotation endpoint: `keep` while a code is shown (a
+    // person may be typing it), `new` for a new one; without the flag a new QR drops the code.
     const rotate = (query: string) =>
       desktop.postJson(`/interaction/${page.uid}/qr${query}`, { 'X-CSRF-Token': page.csrf }).then((r) => JSON.parse(r.text) as { typedCode?: string });
-    const rotated = await rotate('?typed_code=1');
+    expect((await rotate('?typed_code=keep')).typedCode).toBeUndefined();
+    const csrf = field((await phone.get('/phone')).text, 'csrf');
+    const rotated = await rotate('?typed_code=new');
     expect(rotated.typedCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
     expect(rotated.typedCode).not.toBe(asked.typedCode);
     expect((await rotate('')).typedCode).toBeUndefined();
-    const csrf = field((await phone.get('/phone')).text, 'csrf');
-    for (const code of [asked.typedCode, rotated.typedCode as string]) expect((await phone.postForm('/code', { csrf, code })).status).toBe(400);
+    for (const code of [asked.typedCode, rotated.typedCode as string]) {
+      const typed = await phone.postForm('/code', { csrf, code });
+      expect(typed.status).toBe(400);
+      // Back to the form, with the error beside the field and what was typed still in it.
+      expect(typed.text).toMatch(/id="code-error" role="alert">That code is not valid/);
+      expect(typed.text).toContain(`value="${code}"`);
+    }
   });
 
   it('approves through the typed code, once', async () => {

@@ -36,7 +36,7 @@ describe('security: a removed device\'s approvals are void', () => {
     expect((await answerQr(phone, waiting.qrUrl)).status).toBe(200);
 
     const home = await phone.get('/phone');
-    expect((await phone.postForm(`/phone/devices/${device.id}/remove`, { csrf: field(home.text, 'csrf') })).status).toBe(303);
+    expect((await phone.postForm(`/phone/devices/${device.id}/remove`, { csrf: field(home.text, 'csrf'), confirm: 'yes' })).status).toBe(303);
 
     const completed = await desktop.postForm(`/interaction/${waiting.uid}/complete`, { csrf: waiting.csrf });
     expect(completed.status).toBe(409);
@@ -63,6 +63,6 @@ describe('security: a removed device\'s approvals are void', () => {
     expect(await qrid.qrid.services.sessions.ofAccount(userId)).toEqual([]);
     // The browser holds no live qrid session: a new authorization shows a QR again.
     const again = await desktop.follow(await desktop.get(await new RelyingParty(rp).authorizationUrl()));
-    expect(again.text).toContain('id="qr-link"');
+    expect(again.text).toContain('id="qr"');
   });
 });

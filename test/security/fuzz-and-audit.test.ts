@@ -64,7 +64,7 @@ describe('security: stale phones, malformed input, audit trail', () => {
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
       const again = await signedIn.follow(await signedIn.get(await new RelyingParty(rp).authorizationUrl(extra)));
       expect(again.status).toBe(200);
-      expect(again.text).toContain('id="qr-link"');
+      expect(again.text).toContain('id="qr"');
     }
   });
 
@@ -150,7 +150,7 @@ describe('security: stale phones, malformed input, audit trail', () => {
     const uid = /data-session="([^"]+)"/.exec(home.text)?.[1] as string;
     await p.postForm(`/phone/sessions/${uid}/end`, { csrf: field(home.text, 'csrf') });
     const deviceId = /data-device="([^"]+)"/.exec(home.text)?.[1] as string;
-    await p.postForm(`/phone/devices/${deviceId}/remove`, { csrf: field(home.text, 'csrf') });
+    await p.postForm(`/phone/devices/${deviceId}/remove`, { csrf: field(home.text, 'csrf'), confirm: 'yes' });
 
     const events = lines.slice(start).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => typeof e.event === 'string');
     const one = (name: string) => {

@@ -80,7 +80,8 @@ describe('security: guessing, relayed QR codes, prefetching', () => {
     const path = new URL(relayed.qrUrl).pathname;
     const opened = await victimPhone.get(path);
     expect(opened.text).toContain('This request comes from a different network than your phone');
-    expect(opened.text).toContain('198.51.100.0/24');
+    expect(opened.text).toContain('On a different network from this phone');
+    expect(opened.text).toContain('Address 198.51.100.10');
     expect(opened.text).toContain('Test RP');
     expect(opened.text).toMatch(/just now|seconds ago/);
     // Deny is a full button beside Approve, not a link.
@@ -93,7 +94,9 @@ describe('security: guessing, relayed QR codes, prefetching', () => {
     expect(choices).toContain(status.number);
     // A page opened again after the scan shows the number itself: its stream sends only later changes.
     const reloaded = await attacker.get(`/interaction/${relayed.uid}`);
-    expect(/<p id="match" class="match">On your phone, pick <strong id="match-number">(\d+)</.exec(reloaded.text)?.[1]).toBe(String(status.number));
+    expect(/<strong id="match-number">(\d+)</.exec(reloaded.text)?.[1]).toBe(String(status.number));
+    // Said in the status (a live region) for screen readers, not only shown large.
+    expect(reloaded.text).toMatch(new RegExp(`id="status" class="status" role="status" aria-live="polite"[^>]*>\\s*Check your phone: pick ${status.number} there`));
     // The victim cannot see the attacker's screen: any wrong pick denies the login.
     const wrong = choices.find((n) => n !== status.number) as number;
     const denied = await victimPhone.postForm(path, { csrf, decision: 'approve', number: String(wrong) });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { adminConsole } from '../support/admin-console.js';
 import { BrowserClient, field, type Page } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, withTypedCode } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
@@ -30,7 +31,8 @@ describe('security: requests, protocol, headers', () => {
     const home = await phone.get('/phone');
     const deviceCsrf = field(home.text, 'csrf');
     const deviceId = /data-device="([^"]+)"/.exec(home.text)?.[1] as string;
-    const adminCsrf = field((await phone.get('/admin')).text, 'csrf');
+    const admin = await adminConsole(qrid, phone);
+    const adminCsrf = field(admin.page.text, 'csrf');
     const user = await qrid.qrid.services.users.create({ username: 'target' });
     const { token } = await qrid.qrid.services.enrollments.create('invite', user.id);
     const enrollCsrf = field((await new BrowserClient(qrid.issuer).get(`/enroll/${token}`)).text, 'csrf');
@@ -48,8 +50,9 @@ describe('security: requests, protocol, headers', () => {
       { client: phone, path: '/phone/passkeys/options', token: deviceCsrf, header: true },
       { client: phone, path: '/phone/link/options', token: deviceCsrf, header: true },
       { client: phone, path: '/phone/link', token: deviceCsrf, form: { assertion: '{}' } },
-      { client: phone, path: '/admin/users', token: adminCsrf, form: { username: 'created-by-csrf' } },
-      { client: phone, path: `/admin/users/${user.id}/disable`, token: adminCsrf },
+      { client: admin.desktop, path: '/admin/users', token: adminCsrf, form: { username: 'created-by-csrf' } },
+      { client: admin.desktop, path: `/admin/users/${user.id}/disable`, token: adminCsrf, form: { confirm: 'yes' } },
+      { client: admin.desktop, path: '/admin/logout', token: adminCsrf },
       { client: new BrowserClient(qrid.issuer), path: `/enroll/${token}`, token: enrollCsrf, form: { device_name: 'x' } },
       { client: desktop, path: `/interaction/${waiting.uid}/complete`, token: waiting.csrf },
       { client: desktop, path: `/interaction/${waiting.uid}/abort`, token: waiting.csrf },
@@ -152,12 +155,14 @@ describe('security: requests, protocol, headers', () => {
       ['error', await new BrowserClient(qrid.issuer).get('/q/nope')],
       ['not found', await new BrowserClient(qrid.issuer).get('/nothing-here')],
       ['provider error', await new BrowserClient(qrid.issuer).get('/auth?client_id=nope')],
-      ['admin', await phone.get('/admin')],
+      ['admin', (await adminConsole(qrid, phone)).page],
+      ['admin sign-in', await new BrowserClient(qrid.issuer).get('/admin')],
       ['status', await desktop.get(`/interaction/${waiting.uid}/status`, { Accept: 'application/json' })],
     ];
     const fresh = await openQrPage(desktop, new RelyingParty(rp));
     pages.push(['QR page', await desktop.get(`/interaction/${fresh.uid}`)]);
-    const current = await openQrPage(desktop, new RelyingParty(rp));
+    // prompt=consent: this phone's user allowed the app before, and qrid remembers it.
+    const current = await openQrPage(desktop, new RelyingParty(rp), { prompt: 'consent' });
     await answerQr(phone, current.qrUrl);
     const toConsent = await desktop.follow(await desktop.postForm(`/interaction/${current.uid}/complete`, { csrf: current.csrf }));
     expect(toConsent.text).toContain('wants to sign you in');
@@ -177,7 +182,8 @@ describe('security: requests, protocol, headers', () => {
         expect(csp, `${name}: inline script without its hash in the CSP`).toContain(`'sha256-${createHash('sha256').update(body as string).digest('base64')}'`);
       }
       expect(page.text, name).not.toMatch(/\sstyle="|<style/);
-      expect(page.text, name).not.toMatch(/\b(src|href)="https?:\/\/(?!localhost)/); // no third-party resources
+      // No third-party resources (a link the person may follow back to the app is not one).
+      expect(page.text, name).not.toMatch(/<(?:script|img|link|iframe|source|video|audio|object|embed)\b[^>]*\b(?:src|href)="https?:\/\/(?!localhost)/);
     }
 
     // Cookies over plain HTTP (development): HttpOnly and SameSite everywhere.
@@ -261,7 +267,7 @@ async function collectCookies(base: string, headers: Record<string, string>, ins
     location = step.response.headers.get('location');
   }
   const uid = /data-uid="([^"]+)"/.exec(step.text)?.[1] as string;
-  const qrUrl = /id="qr-link"[^>]*href="([^"]+)"/.exec(step.text)?.[1] as string;
+  const qrUrl = /id="qr"[^>]*data-qr-url="([^"]+)"/.exec(step.text)?.[1] as string;
   const qrPath = new URL(qrUrl).pathname;
   const approval = await request('GET', qrPath);
   if (!approval.text.includes('csrf')) throw new Error(`approval page ${approval.response.status} ${approval.text.slice(0, 900)} ${step.text.slice(0, 300)}`);

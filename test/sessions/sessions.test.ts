@@ -116,7 +116,13 @@ describe('sessions on the phone', () => {
     expect(devices).toHaveLength(2);
     const firstPhoneDevice = (await qrid.qrid.services.devices.authenticate(first.phone.cookies.get('qrid_device')?.value))!;
     expect(devices).toContain(firstPhoneDevice.id);
-    const removed = await second.phone.postForm(`/phone/devices/${firstPhoneDevice.id}/remove`, { csrf: field(home.text, 'csrf') });
+    // One tap only asks: nothing is removed until the confirming POST.
+    const asked = await second.phone.postForm(`/phone/devices/${firstPhoneDevice.id}/remove`, { csrf: field(home.text, 'csrf') });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('Remove Test phone?');
+    expect(asked.text).toContain('(1 browser)');
+    expect(await qrid.qrid.services.devices.find(firstPhoneDevice.id)).toBeDefined();
+    const removed = await second.phone.postForm(`/phone/devices/${firstPhoneDevice.id}/remove`, { csrf: field(asked.text, 'csrf'), confirm: 'yes' });
     expect(removed.status).toBe(303);
 
     expect(await silentResult(byFirst.rp, byFirst.desktop)).toMatch(/error=login_required/);

@@ -51,7 +51,7 @@ export interface WaitingPage {
 
 /** Reads the QR page the way the tests need it. */
 export function readQrPage(page: Page): WaitingPage {
-  const qrUrl = /id="qr-link"[^>]*href="([^"]+)"/.exec(page.text)?.[1];
+  const qrUrl = /id="qr"[^>]*data-qr-url="([^"]+)"/.exec(page.text)?.[1];
   const typedCode = /id="typed-code"[^>]*>([^<]+)</.exec(page.text)?.[1];
   if (!qrUrl) throw new Error(`not a QR page:\n${page.text.slice(0, 1500)}`);
   return { uid: field(page.text, 'uid'), qrUrl, csrf: field(page.text, 'csrf'), ...(typedCode ? { typedCode } : {}), html: page.text };

@@ -9,8 +9,12 @@ const jsQR: Decode =
 
 /** Decodes a QR code from a screenshot, the way a phone camera would read the screen. */
 export function readQrFromPng(png: Buffer): string {
-  const image = PNG.sync.read(png);
-  const result = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
-  if (!result) throw new Error('no QR code found in the screenshot');
-  return result.data;
+  const text = decodeQr(PNG.sync.read(png));
+  if (text === undefined) throw new Error('no QR code found in the screenshot');
+  return text;
+}
+
+/** The text of the QR code in a decoded image, if a decoder can read one. */
+export function decodeQr(image: PNG): string | undefined {
+  return jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height)?.data;
 }
