@@ -55,8 +55,13 @@
     $('restart').hidden = state !== 'expired';
     $('cancel-form').hidden = state === 'expired';
     $('continue-button').hidden = state !== 'approved';
+    // Focus moves only from where a person cannot act (the body, a hidden control, the status
+    // the page itself focused); a person on a visible control keeps it.
     const active = document.activeElement;
-    if (moveFocus && (!active || active === document.body || active.closest('[hidden]'))) focusTarget()?.focus();
+    if (moveFocus && (!active || active === document.body || active === status || active.closest('[hidden]'))) {
+      const target = focusTarget();
+      if (target && target !== active) target.focus();
+    }
     if (state === 'approved' && !completing) {
       completing = true;
       $('complete-form').submit();

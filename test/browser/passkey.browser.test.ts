@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { axeEverywhere } from '../support/axe.js';
 import { PHONE_CONTEXT } from '../support/chromium.js';
 import { withQridInChromium } from '../support/qrid-in-chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
@@ -106,6 +107,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     await phone.goto(`${qrid.issuer}/phone`);
     await phone.getByRole('button', { name: 'Sign in another device' }).click();
     await phone.waitForSelector('#link-qr svg');
+    expect(await axeEverywhere(phone, 'link another device')).toEqual([]);
     const linkUrl = readQrFromPng(await phone.locator('#link-qr').screenshot());
     expect(linkUrl).toMatch(new RegExp(`^${qrid.issuer}/enroll/[\\w-]{22}$`));
 

@@ -13,11 +13,10 @@ export interface QridInChromium {
  * A describe block's qrid (development setup, with the demo RP) and Debian's Chromium, started
  * before its tests and closed after them. Read the fields inside tests only.
  */
-export function withQridInChromium(): QridInChromium {
+export function withQridInChromium(overrides: Record<string, unknown> = {}): QridInChromium {
   const fixture = {} as QridInChromium;
   beforeAll(async () => {
-    // One instance, no other clock: event streams catch up from the instance's log from the start.
-    fixture.qrid = await startQrid({ development: true });
+    fixture.qrid = await startQrid({ development: true, ...overrides });
     fixture.browser = await launchChromium();
   });
   afterAll(async () => {
