@@ -34,6 +34,11 @@ export async function axeEverywhere(page: Page, label: string): Promise<string[]
       for (const violation of await axeViolations(page)) found.push(`${label} [${name}, ${colorScheme}] ${violation}`);
     }
   }
+  // WCAG 1.4.10 (reflow): at 320 CSS pixels (a small phone, or 1280 px at 400 % zoom) nothing
+  // needs scrolling sideways.
+  await page.setViewportSize(VIEWPORTS.small);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) found.push(`${label} [320 px] scrolls sideways by ${overflow} px`);
   await page.emulateMedia({ colorScheme: null });
   if (original) await page.setViewportSize(original);
   return found;
