@@ -6,7 +6,7 @@ import mount from 'koa-mount';
 import { Consents } from '../src/accounts/consents.js';
 import { Users } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/load.js';
-import { CookieKeys } from '../src/http/cookie-keys.js';
+import { cookieKeys as makeCookieKeys } from '../src/http/cookie-keys.js';
 import { createProvider } from '../src/provider/create-provider.js';
 import { loadSigningKeys } from '../src/provider/signing-keys.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -22,10 +22,10 @@ const config = loadConfig();
 const store = createStore(config, createLogger(config.log_level));
 const users = new Users(store);
 const user = await users.create({ username: 'bench' });
-const cookieKeys = new CookieKeys(config.cookie_keys);
+const cookieKeys = makeCookieKeys(config.cookie_keys);
 const provider = createProvider({ config, store, users, consents: new Consents(store), views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
 const app = new Koa({ proxy: config.proxy });
-app.keys = cookieKeys as unknown as string[];
+app.keys = cookieKeys;
 app.use(async (ctx, next) => {
   // A request that does nothing, for bench/request-floor.ts (the floor's flow never sends it).
   if (ctx.path === '/bench/nothing') {

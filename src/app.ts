@@ -16,10 +16,9 @@ import { companionRoutes } from './companion/companion-routes.js';
 import { demoRoutes } from './demo/demo-rp.js';
 import { errorHandler, respondWithError } from './errors/error-handler.js';
 import { notFound } from './errors/qrid-error.js';
-import { CookieKeys } from './http/cookie-keys.js';
+import { cookieKeys as makeCookieKeys } from './http/cookie-keys.js';
 import { Csrf } from './http/csrf.js';
 import { approximateNetwork } from './http/describe-client.js';
-import { ownPathsOnly } from './http/own-paths.js';
 import { requestLog } from './http/request-log.js';
 import { createRouter } from './http/router.js';
 import { requireSameOrigin } from './http/same-origin.js';
@@ -75,7 +74,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   const views = deps.views ?? createViews();
   const jwks = await loadSigningKeys(store, config.cookie_keys);
   const users = new Users(store);
-  const cookieKeys = new CookieKeys(config.cookie_keys);
+  const cookieKeys = makeCookieKeys(config.cookie_keys);
   const consents = new Consents(store);
   const provider = createProvider({ config, store, users, consents, views, jwks, cookieKeys });
   const approvals = new ApprovalEngine(
@@ -95,7 +94,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     views,
     logger,
     approvals,
-    decisions: new ApprovalDecisions({ approvals, passkeys, limiter, policy: config.passkeys.policy, approvalsPerAddress: config.rate_limits.approval_per_ip }),
+    decisions: new ApprovalDecisions({
+      approvals,
+      passkeys,
+      limiter,
+      policy: config.passkeys.policy,
+      approvalsPerAddress: config.rate_limits.approval_per_ip,
+      qrFailuresPerAddress: config.rate_limits.qr_failures_per_ip,
+    }),
     devices: new Devices(store, config.enrollment.device_session_days),
     enrollments: new Enrollments(store, config.enrollment.link_seconds),
     csrf: new Csrf(config.cookie_keys),
@@ -119,7 +125,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   // With a proxy, ctx.ip is the X-Forwarded-For entry the outermost trusted proxy added (client-address.ts).
   const app = new Koa({ proxy: config.proxy, maxIpsCount: config.proxy_hops });
   // The same signing keys as the provider's: mounted, it reads its cookies through this app.
-  app.keys = cookieKeys as unknown as string[];
+  app.keys = cookieKeys;
   app.silent = true;
   app.on('error', (error: unknown) => logger.warn({ err: error }, 'unhandled request error'));
 
@@ -154,7 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   phoneRoutes(services, router);
   companionRoutes(services, router);
   adminRoutes(services, router);
-  app.use(ownPathsOnly(router));
+  app.use(router.routes());
   if (config.development) app.use(demoRoutes(services).routes());
 
   app.use(mount(provider));

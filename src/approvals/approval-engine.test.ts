@@ -55,25 +55,6 @@ describe('ApprovalEngine', () => {
     await expect(engine.lookupHandle(next!.handle)).rejects.toMatchObject({ code: 'qr_used' });
   });
 
-  it('takes a record read alongside something else only if it is the approval the handle names', async () => {
-    const { engine, begin, store } = setup();
-    const { approval, qr } = await begin();
-    const { approval: other } = await begin();
-    const keys = engine.handleRecordKeys(qr!.handle) as string[];
-    expect(engine.handleRecordKeys('not a handle')).toBeUndefined();
-    expect((await engine.lookupHandle(qr!.handle, { records: await store.getRecords(keys) })).id).toBe(approval.id);
-    const otherRecords = await store.getRecords(engine.recordKeys(other.id));
-    expect(otherRecords[0]).toMatchObject({ id: other.id });
-    await expect(engine.lookupHandle(qr!.handle, { records: otherRecords })).rejects.toMatchObject({ code: 'qr_unknown' });
-    // Read as missing means missing, even though the store still holds it.
-    await expect(engine.lookupHandle(qr!.handle, { records: [undefined, undefined] })).rejects.toMatchObject({ code: 'qr_unknown' });
-    // A decision read with the approval counts: the handle it used is used up.
-    await engine.decideByHandle(qr!.handle, decision('d1'));
-    const [record, decided] = await store.getRecords(keys);
-    await expect(engine.lookupHandle(qr!.handle, { records: [record, decided] })).rejects.toMatchObject({ code: 'qr_used' });
-    expect((await engine.lookupHandle(qr!.handle, { records: [record, undefined] })).state).toBe('waiting');
-  });
-
   it('keeps only a hash of the handle and the typed code in the store', async () => {
     const { begin, store } = setup();
     const { approval, qr } = await begin({ typedCode: 'new' });

@@ -5,12 +5,12 @@ import { approvalErrors } from './approval-errors.js';
 import { ApprovalEvents } from './approval-events.js';
 import { type Approval, effectiveState, fromFields, publicStatus, type PublicStatus, toFields, withDecision } from './approval-record.js';
 import { decisionDeadline, decisionOutcome, freshQr, freshTypedCode, newApproval, pendingApproval, PREVIOUS_HANDLE_GRACE_MS, previousHandleVerdict, secondsUntil } from './approval-rules.js';
-import type { ApprovalEventListener, ApprovalTimings, Decision, FreshTypedCode, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput } from './approval-types.js';
-import { approvalKey, approvalRecordKeys, createDecision, readApproval } from './approval-storage.js';
+import type { ApprovalEventListener, ApprovalTimings, Decision, FreshTypedCode, IssuedQr, NetworkRule, QrOptions, StartInput } from './approval-types.js';
+import { approvalKey, createDecision, readApproval } from './approval-storage.js';
 import { qrHandleApproval } from './qr-handle.js';
 import { TypedCodes } from './typed-codes.js';
 
-export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, PrefetchedApproval, QrOptions, StartInput, TypedCodeChoice } from './approval-types.js';
+export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, NetworkRule, QrOptions, StartInput, TypedCodeChoice } from './approval-types.js';
 
 /**
  * The approval engine: the state machine between the waiting browser and the phone.
@@ -152,29 +152,14 @@ export class ApprovalEngine {
     await this.events.publish(approval);
   }
 
-  /** Where an interaction's approval is stored, for a caller that reads it with something else (`prefetched`). */
-  recordKeys(uid: string): string[] {
-    return approvalRecordKeys(uid);
-  }
-
   /**
-   * Where the approval a handle names is stored (undefined for a malformed handle), so a caller
-   * can read it together with something else and pass it to `lookupHandle` as `prefetched`.
+   * Read-only: what a QR handle points at (one read). GET and HEAD of /q/<handle> use only
+   * this. A handle naming no approval is unknown; one its approval does not hold any more was
+   * replaced (approval-rules.ts says what it is told).
    */
-  handleRecordKeys(handle: string): string[] | undefined {
+  async lookupHandle(handle: string): Promise<Approval> {
     const approvalId = qrHandleApproval(handle);
-    return approvalId ? this.recordKeys(approvalId) : undefined;
-  }
-
-  /**
-   * Read-only: what a QR handle points at (one read, or none given what the caller read from
-   * `handleRecordKey` this request). GET and HEAD of /q/<handle> use only this. A handle its
-   * approval does not hold (never issued, or replaced by a newer QR) is unknown; the hash check
-   * also makes a prefetched record of any other approval unknown.
-   */
-  async lookupHandle(handle: string, prefetched?: PrefetchedApproval): Promise<Approval> {
-    const approvalId = qrHandleApproval(handle);
-    const approval = approvalId ? (await readApproval(this.store, approvalId, prefetched))?.approval : undefined;
+    const approval = approvalId ? (await readApproval(this.store, approvalId))?.approval : undefined;
     if (!approval || approval.id !== approvalId) throw approvalErrors.unknownQr();
     const now = this.now();
     const hash = hashSecret(handle);
@@ -190,8 +175,8 @@ export class ApprovalEngine {
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
-  async claimHandle(handle: string, deviceId: string, deviceIp = '', prefetched?: PrefetchedApproval): Promise<Approval> {
-    const approval = await this.lookupHandle(handle, prefetched);
+  async claimHandle(handle: string, deviceId: string, deviceIp = ''): Promise<Approval> {
+    const approval = await this.lookupHandle(handle);
     return this.#claim(approval, deviceId, deviceIp);
   }
 
@@ -261,8 +246,8 @@ export class ApprovalEngine {
    * use (completing twice before resuming writes the same result twice). One read, where a
    * conditional patch to a "completed" state cost three commands.
    */
-  async approvedFor(uid: string, prefetched?: PrefetchedApproval): Promise<Approval | undefined> {
-    const approval = (await readApproval(this.store, uid, prefetched))?.approval;
+  async approvedFor(uid: string): Promise<Approval | undefined> {
+    const approval = (await readApproval(this.store, uid))?.approval;
     if (approval && approval.id !== uid) return undefined;
     if (!approval || approval.state !== 'approved' || this.now() >= approval.expiresAt) return undefined;
     return approval;

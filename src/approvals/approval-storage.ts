@@ -1,7 +1,6 @@
 import type { Fields, Store } from '../store/store.js';
 import { type Approval, withDecision } from './approval-record.js';
 import { secondsUntil } from './approval-rules.js';
-import type { PrefetchedApproval } from './approval-types.js';
 
 /**
  * Storage: the approval is one record keyed by its interaction's uid (so the waiting browser
@@ -24,14 +23,9 @@ export interface StoredApproval {
   approval: Approval;
 }
 
-/** The keys a reader fetches for an approval, in the order `readApproval` takes them as `prefetched`. */
-export function approvalRecordKeys(id: string): string[] {
-  return [approvalKey(id), decisionKey(id, 0)];
-}
-
-/** One MGET (approval and round 0's decision), or none given `prefetched`; a later round's decision costs one more read. */
-export async function readApproval(store: Store, id: string, prefetched?: PrefetchedApproval): Promise<StoredApproval | undefined> {
-  const [record, firstDecision] = prefetched ? prefetched.records : await store.getRecords(approvalRecordKeys(id));
+/** One MGET (the approval and round 0's decision); a later round's decision costs one more read. */
+export async function readApproval(store: Store, id: string): Promise<StoredApproval | undefined> {
+  const [record, firstDecision] = await store.getRecords([approvalKey(id), decisionKey(id, 0)]);
   if (!record) return undefined;
   const round = Number(record.round ?? 0) || 0;
   const decision = round === 0 ? firstDecision : await store.getRecord(decisionKey(id, round));

@@ -1,5 +1,4 @@
 import type { Approval } from './approval-record.js';
-import type { Fields } from '../store/store.js';
 
 /** The approval engine's vocabulary: what callers pass in and get back. */
 export interface ApprovalTimings {
@@ -37,11 +36,6 @@ export interface Decision {
   ip: string;
   /** The number the person picked on the phone, when number matching applies. */
   pickedNumber?: number;
-}
-
-/** What the caller read already this request from `recordKeys` / `handleRecordKeys`, in that order (undefined: missing). */
-export interface PrefetchedApproval {
-  records: (Fields | undefined)[];
 }
 
 /** Decides whether the phone's network differs enough from the browser's to need number matching. */

@@ -2,7 +2,8 @@ import type { Device } from '../accounts/devices.js';
 import type { Passkeys } from '../accounts/passkeys.js';
 import type { User } from '../accounts/users.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
-import type { ApprovalEngine, Decision, PrefetchedApproval } from './approval-engine.js';
+import { QridError } from '../errors/qrid-error.js';
+import type { ApprovalEngine, Decision } from './approval-engine.js';
 import { approvalErrors } from './approval-errors.js';
 import { assuranceFor, type DeviceProof, passkeyNeeded, type PasskeyPolicy } from './approval-policy.js';
 import type { Approval } from './approval-record.js';
@@ -15,7 +16,9 @@ import type { Approval } from './approval-record.js';
  *
  * - the passkey policy (approval-policy.ts), checked before a request is bound to the device;
  * - a request opened by another device stays that device's ("already claimed elsewhere");
- * - the approval rate limit per client address;
+ * - the approval rate limit per client address, and a budget of failed QR handles per address
+ *   (an address that keeps naming handles that do not work, guessing or replaying, is refused
+ *   with 429, genuine handles included; valid handles cost nothing);
  * - number matching and the state machine (approval-engine.ts).
  *
  * The device must also still exist when the browser completes (complete-approval.ts).
@@ -26,7 +29,7 @@ export interface Approver {
 }
 
 /** How the channel found the request: the QR handle, a typed code, or the id of a request this device already opened. */
-export type Target = { handle: string; prefetched?: PrefetchedApproval } | { typedCode: string } | { claimed: string };
+export type Target = { handle: string } | { typedCode: string } | { claimed: string };
 
 export interface DecisionInput {
   target: Exclude<Target, { typedCode: string }>;
@@ -41,11 +44,16 @@ export interface DecisionInput {
 export interface ApprovalDecisionsDeps {
   approvals: ApprovalEngine;
   passkeys: Pick<Passkeys, 'hasPasskey' | 'verify'>;
-  limiter: Pick<RateLimiter, 'hit'>;
+  limiter: Pick<RateLimiter, 'hit' | 'assertBudget' | 'recordFailure'>;
   policy: PasskeyPolicy;
   /** `rate_limits.approval_per_ip`. */
   approvalsPerAddress: number;
+  /** `rate_limits.qr_failures_per_ip`. */
+  qrFailuresPerAddress: number;
 }
+
+/** What a handle that does not work is told: each counts against the address's budget. */
+const HANDLE_FAILURES = new Set(['qr_unknown', 'qr_expired', 'qr_used']);
 
 /** An id of a request this device claimed with a typed code (the interaction's uid). */
 const CLAIMED_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -59,9 +67,9 @@ export class ApprovalDecisions {
   }
 
   /** Read-only: the request the device would answer (GET of the phone's page, passkey options). */
-  async pending(target: Exclude<Target, { typedCode: string }>, approver: Approver, proof: DeviceProof['kind']): Promise<Approval> {
+  async pending(target: Exclude<Target, { typedCode: string }>, approver: Approver, proof: DeviceProof['kind'], ip: string): Promise<Approval> {
     await this.passkeyNeeded(approver.device, proof);
-    return this.#find(target, approver);
+    return this.#find(target, approver, ip);
   }
 
   /** The device opened the request: from now on only it may answer, and the waiting browser shows "check your phone". */
@@ -69,15 +77,15 @@ export class ApprovalDecisions {
     await this.passkeyNeeded(approver.device, proof);
     const { approvals } = this.deps;
     if ('typedCode' in target) return approvals.claimTypedCode(target.typedCode, approver.device.id, ip);
-    if ('handle' in target) return approvals.claimHandle(target.handle, approver.device.id, ip, target.prefetched);
-    return this.#find(target, approver);
+    if ('handle' in target) return this.#guardHandle(ip, () => approvals.claimHandle(target.handle, approver.device.id, ip));
+    return this.#find(target, approver, ip);
   }
 
   /** Approve or deny. The account is the device's owner: nothing in the request can name another. */
   async decide(input: DecisionInput): Promise<Approval> {
     const { approvals, limiter, approvalsPerAddress } = this.deps;
     await limiter.hit('approval', { address: input.ip }, approvalsPerAddress);
-    const pending = await this.#find(input.target, input.approver);
+    const pending = await this.#find(input.target, input.approver, input.ip);
     const assurance = input.decision === 'approve' ? await assuranceFor(this.deps, input.approver.device, pending, input.proof) : { amr: [], acr: '' };
     const decision: Decision = {
       decision: input.decision,
@@ -91,10 +99,22 @@ export class ApprovalDecisions {
     return 'handle' in input.target ? approvals.decideByHandle(input.target.handle, decision, pending) : approvals.decideClaimed(pending.id, decision);
   }
 
-  async #find(target: Exclude<Target, { typedCode: string }>, approver: Approver): Promise<Approval> {
+  /** Runs a step that names a QR handle inside the address's failure budget. */
+  async #guardHandle<T>(ip: string, step: () => Promise<T>): Promise<T> {
+    const { limiter, qrFailuresPerAddress } = this.deps;
+    await limiter.assertBudget('qr-failures', { address: ip }, qrFailuresPerAddress);
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof QridError && HANDLE_FAILURES.has(error.code)) await limiter.recordFailure('qr-failures', { address: ip });
+      throw error;
+    }
+  }
+
+  async #find(target: Exclude<Target, { typedCode: string }>, approver: Approver, ip: string): Promise<Approval> {
     const { approvals } = this.deps;
     let approval: Approval | undefined;
-    if ('handle' in target) approval = await approvals.lookupHandle(target.handle, target.prefetched);
+    if ('handle' in target) approval = await this.#guardHandle(ip, () => approvals.lookupHandle(target.handle));
     else {
       if (!CLAIMED_ID.test(target.claimed)) throw approvalErrors.notPending();
       approval = await approvals.get(target.claimed);

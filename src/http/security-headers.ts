@@ -17,13 +17,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/**
- * The headers above that browsers apply to documents only (framing, CSP, permissions, opener,
- * referrer of the document's own requests). A long-lived non-document response (the event
- * stream) removes them: it keeps its header block for its whole life.
- */
-export const DOCUMENT_ONLY_HEADERS = ['Content-Security-Policy', 'X-Frame-Options', 'Permissions-Policy', 'Cross-Origin-Opener-Policy', 'Referrer-Policy'] as const;
-
 export function securityHeaders(options: { https: boolean }) {
   const always: [string, string][] = [
     ['Content-Security-Policy', CONTENT_SECURITY_POLICY],

@@ -34,7 +34,7 @@ export function submitConsent(services: Services) {
       throw new QridError(409, 'not_consent');
     }
     if (form.decision !== 'allow') {
-      return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User denied the request' });
+      return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User denied the request' });
     }
     const accountId = details.session?.accountId;
     if (!accountId) throw new QridError(409, 'not_signed_in');
@@ -48,7 +48,7 @@ export function submitConsent(services: Services) {
     await services.consents.remember(accountId, clientId, { scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [] });
     // Merged with the login of the same authorization request: with prompt=login the provider
     // would otherwise ask for the login again after consent, forever.
-    return finishInteraction(ctx, details, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return finishInteraction(services, ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
   };
 }
 
@@ -59,6 +59,6 @@ export function abortInteraction(services: Services) {
     requireInteractionCsrf(services, ctx, form.csrf);
     const details = await loadInteraction(services, ctx);
     await services.approvals.withdraw(details.uid);
-    return finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
+    return finishInteraction(services, ctx, { error: 'access_denied', error_description: 'End-User aborted the sign-in' });
   };
 }

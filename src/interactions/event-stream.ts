@@ -1,10 +1,9 @@
+import { PassThrough } from 'node:stream';
+
 import type { Context } from 'koa';
 
 import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
-import { releaseKoaContext } from '../http/release-koa-context.js';
-import { retireHttpParser } from '../http/retire-http-parser.js';
 import { clientAddress } from '../http/client-address.js';
-import { DOCUMENT_ONLY_HEADERS } from '../http/security-headers.js';
 import type { Services } from '../services.js';
 import { requireInteractionCookie } from './load-interaction.js';
 
@@ -42,24 +41,15 @@ export function eventStream(services: Services) {
       throw error;
     }
 
-    // Written straight to the socket's response, and Koa's context let go of (it would
-    // otherwise stay alive with the response, about 1 KB per waiting page: see
-    // docs/benchmarks.md). Headers set earlier by middleware (security headers, request id)
-    // are already on the response.
-    const { req, res } = ctx;
-    ctx.status = 200; // for the request log and metrics; Koa itself no longer responds
-    ctx.respond = false;
-    releaseKoaContext(res);
-    req.socket.setTimeout(0);
-    req.socket.setNoDelay(true);
-    // A stream held open by 10,000 waiting pages keeps its header block for its whole life
-    // (see docs/benchmarks.md): the headers browsers apply only to documents are dropped.
-    for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
-    // Chunked, on a keep-alive connection: the connection gives up its HTTP parser while the
-    // page waits and gets a fresh one when the stream ends (retire-http-parser.ts), so the
-    // browser's next request (the completion) or a proxy's next one can use it, without a new
-    // TCP or TLS handshake at the moment the person is waiting to be signed in.
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    // A stream body Koa sends as it is written; the connection stays open as long as the page waits.
+    const body = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.status = 200;
+    ctx.type = 'text/event-stream; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Accel-Buffering', 'no'); // nginx: do not buffer the events
+    ctx.body = body;
     let ended = false;
     let unregister: (() => void) | undefined;
     let expiry: NodeJS.Timeout | undefined;
@@ -70,10 +60,10 @@ export function eventStream(services: Services) {
       release();
       unregister?.();
       void unsubscribe?.().catch(() => undefined);
-      res.end(last);
+      body.end(last);
     };
     const write = (chunk: string) => {
-      if (!ended) res.write(chunk);
+      if (!ended) body.write(chunk);
     };
     // A final state ends the stream in the same write that carries it.
     const sendStatus = (prefix: string, status: PublicStatus) => {
@@ -92,11 +82,8 @@ export function eventStream(services: Services) {
     });
     // Nothing outlives the interaction: at its expiry the page is told, and the stream ends.
     expiry = setTimeout(() => sendStatus('', { state: 'expired' }), Math.max(0, expiresAt - Date.now()));
-    res.on('close', end);
+    ctx.res.on('close', () => end());
     if (latest && latest.state !== first.state) deliver(latest);
-    setImmediate(() => {
-      if (!ended) retireHttpParser(req, res);
-    });
   };
 }
 
@@ -134,7 +121,7 @@ export function longPoll(services: Services) {
         };
         // Never past the interaction's expiry: then the answer is "expired".
         const timer = setTimeout(() => void finish(), Math.max(0, Math.min(LONG_POLL_MS, approval.expiresAt - Date.now())));
-        ctx.req.on('close', () => void finish());
+        ctx.res.on('close', () => void finish());
         void services.approvals.events.subscribe(approval.id, () => void finish()).then((u) => {
           unsubscribe = u;
           if (settled) void u().catch(() => undefined);

@@ -3,7 +3,6 @@ import type Router from '@koa/router';
 import type { Services } from '../services.js';
 import { endAllSessions, endOneSession, removeOwnDevice, renameOwnDevice, revokeConsent } from './account-actions.js';
 import { confirmEnrollment, enrollPage } from './enroll-page.js';
-import { guessGuard } from './guess-guard.js';
 import { linkDevice, linkOptions, passkeyRegistrationOptions, passkeyUnlockOptions, registerPasskey } from './passkey-routes.js';
 import { phoneHome } from './phone-home.js';
 import { approvalByHandle, approvalPasskeyOptions, decideByHandle, qrLanding, reportScan } from './qr-landing.js';
@@ -12,7 +11,6 @@ import { claimedTarget, decideClaimed, enterTypedCode } from './typed-code.js';
 /** The phone's routes: QR landing, typed code, enrollment, home. */
 export function phoneRoutes(services: Services, router: Router): void {
   router.get('/phone', phoneHome(services));
-  router.use(['/q/:handle', '/q/:handle/scan', '/q/:handle/passkey-options'], guessGuard(services));
   router.get('/q/:handle', qrLanding(services));
   router.post('/q/:handle/scan', reportScan(services));
   router.post('/q/:handle/passkey-options', approvalPasskeyOptions(services, approvalByHandle));

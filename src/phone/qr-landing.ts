@@ -1,26 +1,18 @@
 import type { Context } from 'koa';
 
-import { approvalErrors } from '../approvals/approval-errors.js';
 import { approvalPurpose } from '../approvals/approval-policy.js';
 import type { Approval } from '../approvals/approval-record.js';
 import type { Approver, Target } from '../approvals/decide-approval.js';
-import { qrHandleApproval } from '../approvals/qr-handle.js';
 import { readForm } from '../http/read-form.js';
 import type { Services } from '../services.js';
 import { approvalDetails } from './approval-details.js';
-import { prefetchedApproval } from './guess-guard.js';
 import { numberChoices } from './number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
 import { clientAddress } from '../http/client-address.js';
 
-export function handleParam(ctx: Context): string {
-  const handle = String(ctx.params.handle ?? '');
-  if (!qrHandleApproval(handle)) throw approvalErrors.unknownQr();
-  return handle;
-}
-
-const byHandle = (ctx: Context): Target & { handle: string } => ({ handle: handleParam(ctx), prefetched: prefetchedApproval(ctx) });
+/** The handle as the URL gives it: a malformed one is an unknown QR, counted against the address's budget like any other. */
+const byHandle = (ctx: Context): Target & { handle: string } => ({ handle: String(ctx.params.handle ?? '').slice(0, 200) });
 
 /**
  * GET/HEAD /q/:handle — what the phone sees after scanning. Side-effect free: scanners and
@@ -34,7 +26,7 @@ export function qrLanding(services: Services) {
       services.views.render(ctx, 'phone-not-signed-in.njk');
       return;
     }
-    const approval = await services.decisions.pending(target, signedIn, 'device-session');
+    const approval = await services.decisions.pending(target, signedIn, 'device-session', clientAddress(ctx));
     await renderApprovalPage(services, ctx, signedIn, approval, `/q/${target.handle}`, `/q/${target.handle}/scan`);
   };
 }
@@ -68,7 +60,7 @@ export async function renderApprovalPage(
 export function approvalPasskeyOptions(services: Services, target: (ctx: Context) => Target & ({ handle: string } | { claimed: string })) {
   return async function passkeyOptions(ctx: Context): Promise<void> {
     const signedIn = await requireDevice(services, ctx, ctx.get('X-CSRF-Token'));
-    const approval = await services.decisions.pending(target(ctx), signedIn, 'device-session');
+    const approval = await services.decisions.pending(target(ctx), signedIn, 'device-session', clientAddress(ctx));
     ctx.body = await services.passkeys.authenticationOptions(signedIn.device, approvalPurpose(approval));
   };
 }

@@ -5,7 +5,9 @@ import type { Consents } from '../accounts/consents.js';
 import type { Users } from '../accounts/users.js';
 import { createOidcAdapter } from '../adapters/oidc-adapter.js';
 import type { Config } from '../config/schema.js';
-import { CookieKeys } from '../http/cookie-keys.js';
+import type Keygrip from 'keygrip';
+
+import { cookieKeys as makeCookieKeys } from '../http/cookie-keys.js';
 import type { Store } from '../store/store.js';
 import type { Views } from '../views/views.js';
 import { ACR_VALUES } from './assurance.js';
@@ -27,10 +29,10 @@ export interface ProviderDeps {
   views: Views;
   jwks: JWK[];
   /** Shared with the parent Koa app (see http/cookie-keys.ts); made from config if absent. */
-  cookieKeys?: CookieKeys;
+  cookieKeys?: Keygrip;
 }
 
-export function createProvider({ config, store, users, consents, views, jwks, cookieKeys = new CookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
+export function createProvider({ config, store, users, consents, views, jwks, cookieKeys = makeCookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
   const resourceServers = new Set(config.clients.filter((c) => c.resource_server).map((c) => c.client_id));
   const pages = providerPages(views);
@@ -57,7 +59,7 @@ export function createProvider({ config, store, users, consents, views, jwks, co
     findAccount: findAccount(users),
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: {
-      keys: cookieKeys as unknown as string[],
+      keys: cookieKeys as unknown as string[], // a Keygrip, which oidc-provider accepts as well
       // Behind TLS the prefixes make browsers enforce Secure (and, for the session, path=/ with
       // no Domain), so no subdomain or plain-HTTP page can plant or overwrite them.
       names: https

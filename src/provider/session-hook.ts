@@ -16,12 +16,14 @@ export interface QridLoginDetails {
  * Runs inside oidc-provider after each authorization: records a new session (which device
  * approved it, from which browser) once the provider has saved it, and marks existing
  * sessions as used. A session whose approving device is gone by then is ended at once (its
- * grant revoked, so the code just issued is worthless). Never fails the response it follows.
+ * grant revoked, so the code just issued is worthless). A session oidc-provider ends itself
+ * (logout) leaves qrid's records too. Never fails the response it follows.
  */
 export function recordSessions(services: Services) {
   return async function sessionHook(ctx: Context, next: Next): Promise<void> {
     await next();
     const oidc = (ctx as unknown as KoaContextWithOIDC).oidc;
+    if (oidc?.route === 'end_session_confirm') return recordSignOut(services, oidc);
     if (!oidc || (oidc.route !== 'resume' && oidc.route !== 'authorization')) return;
     const session = oidc.session;
     if (!session?.accountId || !session.uid) return;
@@ -68,4 +70,19 @@ export function recordSessions(services: Services) {
       services.logger.warn({ err: error, sessionUid: session.uid }, 'could not record the session');
     }
   };
+}
+
+/**
+ * oidc-provider ended a session itself (RP-initiated logout, or a different person signing in
+ * on this browser): qrid's record of it goes too, and the end is audited as qrid's own are.
+ */
+async function recordSignOut(services: Services, oidc: KoaContextWithOIDC['oidc']): Promise<void> {
+  const session = oidc.session;
+  if (!session?.uid || !session.accountId || oidc.params?.logout !== 'yes') return;
+  try {
+    await services.sessions.remove(session.uid, session.accountId);
+    services.logger.info({ event: 'session.ended', reason: 'signed_out', sessionUid: session.uid, accountId: session.accountId, clientIds: Object.keys(session.authorizations ?? {}) }, 'session.ended');
+  } catch (error) {
+    services.logger.warn({ err: error, sessionUid: session.uid }, 'could not remove the session record');
+  }
 }

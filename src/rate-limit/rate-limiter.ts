@@ -1,6 +1,6 @@
 import { tooManyRequests } from '../errors/qrid-error.js';
 import { addressBlock } from '../http/client-address.js';
-import type { Fields, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 /**
  * Who a limit counts. A client address counts by its block (an IPv6 client by its /64, see
@@ -43,16 +43,6 @@ export class RateLimiter {
     if ((await this.store.counter(key)) >= limit) await this.#refuse(bucket, key, false);
   }
 
-  /**
-   * `assertBudget` that also reads `recordKeys` in the same round trip (the records the guarded
-   * route reads first) and returns them. A refusal is decided before the records are looked at.
-   */
-  async assertBudgetReading(bucket: string, subject: Subject, limit: number, recordKeys: readonly string[]): Promise<(Fields | undefined)[]> {
-    const key = counterKey(bucket, subject);
-    const { records, count } = await this.store.getRecordsAndCounter(recordKeys, key);
-    if (count >= limit) await this.#refuse(bucket, key, false);
-    return records;
-  }
 
   /** Only a refusal reads the window's remaining time (for Retry-After): allowed hits cost one command. */
   async #refuse(bucket: string, key: string, countThisOne: boolean): Promise<void> {

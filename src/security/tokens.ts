@@ -1,25 +1,8 @@
-import { createHash, randomFillSync, randomInt } from 'node:crypto';
-
-/**
- * Random bytes are drawn from the CSPRNG a pool at a time, as node's randomUUID and
- * oidc-provider's ids are: one randomBytes call per token cost more than the rest of making a
- * QR handle. Bytes handed out are zeroed in the pool, so none is ever given twice.
- */
-const POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let used = 0;
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /** A fresh unguessable value: 128 bits by default, base64url (22 characters). */
 export function randomToken(bytes = 16): string {
-  if (bytes > POOL_BYTES) return randomFillSync(Buffer.alloc(bytes)).toString('base64url');
-  if (used + bytes > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
-    used = 0;
-  }
-  const token = pool.toString('base64url', used, used + bytes);
-  pool.fill(0, used, used + bytes);
-  used += bytes;
-  return token;
+  return randomBytes(bytes).toString('base64url');
 }
 
 /**
@@ -32,9 +15,8 @@ export function hashSecret(secret: string): string {
 
 /**
  * The typed fallback code: 8 letters from a 20-letter alphabet without vowels (no words, no
- * look-alikes), as RFC 8628 section 6.1 recommends: 20^8 ≈ 2^34.6 values. With at most
- * `limit` failures per IP per window, and each code valid for one QR lifetime, a guesser's
- * chance per code is limit / 20^8 (see SECURITY notes in README).
+ * look-alikes), as RFC 8628 section 6.1 recommends: 20^8 ≈ 2^34.6 values. The guess limits
+ * that keep it safe for its lifetime are reckoned in SECURITY.md.
  */
 export const TYPED_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const TYPED_CODE_LENGTH = 8;

@@ -1,4 +1,4 @@
-import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
+import { type Fields, type MapEntryOptions, type PatchOptions, type Store, type Unsubscribe } from './store.js';
 
 /**
  * A Store that keeps recently read records and indexes of some key prefixes (users, devices,
@@ -112,10 +112,6 @@ export class CachedStore implements Store {
     return Promise.all(keys.map((key) => this.getRecord(key)));
   }
 
-  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
-    if (!recordKeys.some((key) => this.#covers(key))) return this.#inner.getRecordsAndCounter(recordKeys, counterKey);
-    return readRecordsAndCounter(this, recordKeys, counterKey);
-  }
 
   getRecord(key: string): Promise<Fields | undefined> {
     return this.#read(key, () => this.#inner.getRecord(key), (value) => (value ? { ...value } : undefined));

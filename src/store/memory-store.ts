@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-import { conditionHolds, type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
+import { conditionHolds, type Fields, type MapEntryOptions, type PatchOptions, type Store, type Unsubscribe } from './store.js';
 
 /**
  * The embedded store: everything in this process's memory, lost on restart. It exists so that
@@ -73,9 +73,6 @@ export class MemoryStore implements Store {
     return keys.map((key) => this.#copy(key));
   }
 
-  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
-    return readRecordsAndCounter(this, recordKeys, counterKey);
-  }
 
   async putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void> {
     this.#entries.set(key, { type: 'hash', value: { ...fields }, expiresAt: this.#expiry(ttlSeconds) });

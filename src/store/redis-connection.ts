@@ -1,8 +1,4 @@
-/**
- * Connections to Redis (standalone, Sentinel or Cluster, from the store options). The rule that
- * every call answers within the command timeout is kept by the store's Deadlines (deadlines.ts),
- * not by ioredis's `commandTimeout`, which sets a timer per command.
- */
+/** Connections to Redis (standalone, Sentinel or Cluster, from the store options). */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export type RedisNode = { host: string; port: number };
@@ -53,6 +49,8 @@ export function connect(options: RedisStoreOptions): Connection {
     // The offline queue stays on so calls made while the first connection opens wait for it;
     // this fails queued calls after two lost reconnect attempts instead of holding them.
     maxRetriesPerRequest: 1,
+    // Every command answers within this or fails (the store reports it as unavailable).
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
     retryStrategy: backoff,
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   };

@@ -1,14 +1,11 @@
 import { Cluster, type Redis } from 'ioredis';
 
-import type { Deadlines } from './deadlines.js';
 import type { Connection } from './redis-connection.js';
 import type { Unsubscribe } from './store.js';
 
 type Listener = (message: string) => void;
 
 export interface RedisPubSubOptions {
-  /** The store's: every call answers within the command timeout. */
-  deadlines: Deadlines;
   /** How often the subscriber connection is PINGed (see RedisStoreOptions.pubsubCheckMs). */
   checkMs: number;
   onError: (error: unknown) => void;
@@ -78,7 +75,7 @@ export class RedisPubSub {
     this.#confirmed = false;
     clearInterval(this.#check);
     const subscriber = this.#subscriber;
-    if (subscriber) await this.options.deadlines.run(subscriber.quit()).catch(() => subscriber.disconnect());
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
   }
 
   #subscribed(): Promise<unknown> {
@@ -127,7 +124,7 @@ export class RedisPubSub {
   }
 
   async #confirm(subscriber: Connection): Promise<void> {
-    await this.options.deadlines.run(subscriber.psubscribe(patternFor(this.prefix)));
+    await subscriber.psubscribe(patternFor(this.prefix));
     this.#confirmedOnce = true;
     if (subscriber.status === 'ready' && !this.#closed) this.#confirmed = true;
   }
@@ -144,7 +141,7 @@ export class RedisPubSub {
       return;
     }
     try {
-      await this.options.deadlines.run(subscriber.ping());
+      await subscriber.ping();
     } catch {
       if (this.#closed) return;
       this.#confirmed = false;

@@ -12,12 +12,11 @@
  * - when Redis is down, calls fail within about `commandTimeoutMs` instead of hanging, and the
  *   client reconnects by itself when Redis returns.
  */
-import { Cluster } from 'ioredis';
+import { Cluster, ReplyError } from 'ioredis';
 
-import { Deadlines } from './deadlines.js';
 import { connect, type Connection, type RedisStoreOptions } from './redis-connection.js';
 import { RedisPubSub } from './redis-pubsub.js';
-import { type Fields, type MapEntryOptions, type PatchOptions, readRecordsAndCounter, type RecordsAndCounter, type Store, type Unsubscribe } from './store.js';
+import { type Fields, type MapEntryOptions, type PatchOptions, type Store, StoreUnavailableError, type Unsubscribe } from './store.js';
 
 export type { RedisNode, RedisStoreOptions } from './redis-connection.js';
 
@@ -67,28 +66,33 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly #redis: Connection;
   readonly #prefix: string;
-  readonly #deadlines: Deadlines;
   readonly #onError: (error: unknown) => void;
   readonly #pubsub: RedisPubSub;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix;
-    this.#deadlines = new Deadlines(options.commandTimeoutMs ?? 2_000);
     this.#onError = options.onError ?? (() => {});
     this.#redis = connect(options);
     // Unlistened, each failed reconnect would be dumped on stderr (or thrown, on some paths).
     this.#redis.on('error', (error: unknown) => this.#onError(error));
     for (const [name, lua] of Object.entries(SCRIPTS)) this.#redis.defineCommand(name, { numberOfKeys: 1, lua });
     this.#pubsub = new RedisPubSub(this.#redis, this.#prefix, {
-      deadlines: this.#deadlines,
       checkMs: options.pubsubCheckMs ?? 15_000,
       onError: this.#onError,
     });
   }
 
+  /**
+   * Every call answers within the command timeout (ioredis's `commandTimeout`, which covers the
+   * offline queue while a connection reopens) or fails as unavailable: a 503 for the request,
+   * not a 500. A reply error (WRONGTYPE, a script error) is the caller's and passes through.
+   */
   #run<T>(call: Promise<T>): Promise<T> {
-    return this.#deadlines.run(call);
+    return call.catch((error: unknown) => {
+      if (error instanceof ReplyError) throw error;
+      throw new StoreUnavailableError(error instanceof Error ? error.message : 'Redis is unavailable', { cause: error });
+    });
   }
 
   #script(name: ScriptName, key: string, args: readonly string[]): Promise<unknown> {
@@ -111,13 +115,6 @@ export class RedisStore implements Store {
     return raws.map(parseRecord);
   }
 
-  /** One MGET (a GET each on a cluster, where the keys may live in different slots). */
-  async getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter> {
-    if (this.#redis instanceof Cluster) return readRecordsAndCounter(this, recordKeys, counterKey);
-    const raws = await this.#run(this.#redis.mget([...recordKeys, counterKey].map((key) => this.#prefix + key)));
-    const counted = raws.pop();
-    return { records: raws.map(parseRecord), count: Number(counted ?? 0) };
-  }
 
   #set(key: string, fields: Fields, ttlSeconds: number | undefined, nx: boolean): Promise<'OK' | null> {
     const pttl = pttlArg(ttlSeconds);

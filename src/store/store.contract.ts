@@ -38,21 +38,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getRecords([])).toEqual([]);
     });
 
-    it('reads records and a counter together', async () => {
-      const record = key('rc-record');
-      const other = key('rc-other');
-      const counter = key('rc-counter');
-      expect(await store.getRecordsAndCounter([record, other], counter)).toEqual({ records: [undefined, undefined], count: 0 });
-      await store.putRecord(record, { n: '1' }, 60);
-      await store.increment(counter, 60);
-      await store.increment(counter, 60);
-      expect(await store.getRecordsAndCounter([record, other], counter)).toEqual({ records: [{ n: '1' }, undefined], count: 2 });
-      await store.putRecord(other, { n: '2' }, 60);
-      await store.deleteKeys([record]);
-      expect(await store.getRecordsAndCounter([record, other], counter)).toEqual({ records: [undefined, { n: '2' }], count: 2 });
-      expect(await store.getRecordsAndCounter([], counter)).toEqual({ records: [], count: 2 });
-    });
-
     it('keeps empty-string and unicode values intact', async () => {
       const k = key('values');
       await store.putRecord(k, { empty: '', text: 'Zoë — 名前 🙂', json: '{"a":[]}' });

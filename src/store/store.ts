@@ -29,23 +29,12 @@ export interface MapEntryOptions {
 
 export type Unsubscribe = () => Promise<void>;
 
-/** What `getRecordsAndCounter` reads: the records in the order asked (undefined where missing) and the counter (0 when absent). */
-export interface RecordsAndCounter {
-  records: (Fields | undefined)[];
-  count: number;
-}
-
 export interface Store {
   readonly kind: 'memory' | 'redis';
 
   getRecord(key: string): Promise<Fields | undefined>;
   /** Several records in one round trip, in the order asked (undefined where missing). */
   getRecords(keys: readonly string[]): Promise<(Fields | undefined)[]>;
-  /**
-   * Records and a counter in one round trip: a route's guard reads its budget together with
-   * the records the route reads first (guess-guard.ts). The counter is 0 when absent.
-   */
-  getRecordsAndCounter(recordKeys: readonly string[], counterKey: string): Promise<RecordsAndCounter>;
   /** Replace the record. `ttlSeconds` undefined means it never expires. */
   putRecord(key: string, fields: Fields, ttlSeconds?: number): Promise<void>;
   /** Create the record only if the key is free; true if this call created it. */
@@ -113,16 +102,6 @@ export interface Store {
 export function conditionHolds(current: string | undefined, condition: FieldCondition): boolean {
   const value = current ?? '';
   return typeof condition === 'string' ? value === condition : condition.includes(value);
-}
-
-/** `getRecordsAndCounter` as separate reads, for a store (or a cluster) that cannot do it in one. */
-export async function readRecordsAndCounter(
-  store: Pick<Store, 'getRecords' | 'counter'>,
-  recordKeys: readonly string[],
-  counterKey: string,
-): Promise<RecordsAndCounter> {
-  const [records, count] = await Promise.all([store.getRecords(recordKeys), store.counter(counterKey)]);
-  return { records, count };
 }
 
 /** The store could not be reached (connection lost, timeout): a 503, not a bug. */

@@ -46,13 +46,25 @@ export class BrowserClient {
     return this.request('POST', url, undefined, { Accept: 'application/json', Origin: this.origin, 'Sec-Fetch-Site': 'same-origin', ...headers });
   }
 
-  /** Follows redirects while they stay on qrid; returns the first response that leaves it or is not a redirect. */
+  /**
+   * Follows redirects while they stay on qrid, and submits oidc-provider's self-submitting forms
+   * (its "Submitting Callback" pages) as a browser's script would; returns the first response
+   * that leaves qrid or is neither.
+   */
   async follow(page: Page): Promise<Page> {
     let current = page;
-    for (let i = 0; i < 10 && current.location && current.location.startsWith(this.origin); i += 1) {
-      current = await this.get(current.location);
+    for (let i = 0; i < 10; i += 1) {
+      if (current.location?.startsWith(this.origin)) current = await this.get(current.location);
+      else if (current.status === 200 && current.text.includes('<title>Submitting Callback</title>')) current = await this.submitAutoForm(current);
+      else break;
     }
     return current;
+  }
+
+  async submitAutoForm(page: Page): Promise<Page> {
+    const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&') as string;
+    const inputs = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1] as string, (m[2] as string).replace(/&amp;/g, '&')]));
+    return this.postForm(new URL(action, page.url).href, inputs);
   }
 
   async request(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<Page> {
