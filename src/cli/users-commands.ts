@@ -1,6 +1,6 @@
 import { Enrollments } from '../accounts/enrollments.js';
 import { disableUser, enableUser, removeUser } from '../accounts/user-lifecycle.js';
-import { buildApp } from '../app.js';
+import { compose } from '../compose.js';
 import { createLogger } from '../logging/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { Users } from '../accounts/users.js';
@@ -64,10 +64,10 @@ export async function usersList(store: Store, io: Output, args: { json?: boolean
 
 /**
  * `qrid users disable|enable|remove <username>`. Ending sessions sends back-channel logout, so
- * this builds qrid's services (provider included) on the shared store, without listening.
+ * this builds qrid's services (provider included) on the shared store: no web app, no listener.
  */
 export async function userLifecycle(config: Config, store: Store, io: Output, action: 'disable' | 'enable' | 'remove', username: string): Promise<void> {
-  const { services } = await buildApp(config, { store, logger: createLogger('silent'), metrics: new Metrics({ defaultMetrics: false }) });
+  const services = await compose(config, { store, logger: createLogger('silent'), metrics: new Metrics({ defaultMetrics: false }) });
   const user = await services.users.findByUsername(username);
   if (!user) throw new CliError(`No user named "${username}".`);
   if (action === 'disable') await disableUser(services, user);

@@ -1,7 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-import { LabelledHistogram } from './labelled-histogram.js';
-import { collectProcessMetrics } from './process-metrics.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics for one qrid process, in a registry of its own (several apps may share a
@@ -9,14 +6,13 @@ import { collectProcessMetrics } from './process-metrics.js';
  */
 export class Metrics {
   readonly registry = new Registry();
-  /** Observed on every request: a histogram of qrid's own, exposed as prom-client's would be (labelled-histogram.ts). */
-  readonly requestDuration = new LabelledHistogram(
-    'qrid_http_request_duration_seconds',
-    'HTTP request duration by route group, method and status class',
-    ['route', 'method', 'status'],
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    this.registry,
-  );
+  readonly requestDuration = new Histogram({
+    name: 'qrid_http_request_duration_seconds',
+    help: 'HTTP request duration by route group, method and status class',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly logins = new Counter({
     name: 'qrid_logins_total',
     help: 'QR logins by outcome: started, scanned, approved, denied, expired, completed',
@@ -47,7 +43,8 @@ export class Metrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectProcessMetrics(this.registry, 'qrid_');
+    // Node.js and process metrics (qrid_process_*, qrid_nodejs_*), as prom-client collects them.
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'qrid_' });
   }
 }
 

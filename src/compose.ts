@@ -1,0 +1,105 @@
+import { Consents } from './accounts/consents.js';
+import { Devices } from './accounts/devices.js';
+import { Enrollments } from './accounts/enrollments.js';
+import { PasskeySetup } from './accounts/passkey-setup.js';
+import { Passkeys } from './accounts/passkeys.js';
+import { SessionRecords } from './accounts/session-records.js';
+import { Users } from './accounts/users.js';
+import { ApprovalEngine } from './approvals/approval-engine.js';
+import { ApprovalDecisions } from './approvals/decide-approval.js';
+import type { Config } from './config/schema.js';
+import { approximateNetwork } from './http/describe-client.js';
+import type { Logger } from './logging/logger.js';
+import { instrumentStore } from './observability/instrument-store.js';
+import { Metrics } from './observability/metrics.js';
+import { createProvider } from './provider/create-provider.js';
+import { loadSigningKeys } from './provider/signing-keys.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { Store } from './store/store.js';
+import { createViews, type Views } from './views/views.js';
+import { cookieKeys as makeCookieKeys } from './http/cookie-keys.js';
+
+/**
+ * qrid's services, built once from the configuration: accounts, approvals, the rate limiter and
+ * oidc-provider, on the given store. The server (app.ts) adds its web pieces on top; the CLI
+ * uses them as they are, with no web app, no listener and no event streams.
+ */
+export interface CoreServices {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  metrics: Metrics;
+  provider: ReturnType<typeof createProvider>;
+  cookieKeys: ReturnType<typeof makeCookieKeys>;
+  views: Views;
+  users: Users;
+  devices: Devices;
+  enrollments: Enrollments;
+  passkeys: Passkeys;
+  passkeySetup: PasskeySetup;
+  consents: Consents;
+  sessions: SessionRecords;
+  limiter: RateLimiter;
+  /** The approval requests' state machine (approvals/approval-engine.ts). */
+  approvals: ApprovalEngine;
+  /** The decide use case every channel calls (approvals/decide-approval.ts). */
+  decisions: ApprovalDecisions;
+}
+
+export interface ComposeDeps {
+  store: Store;
+  logger: Logger;
+  metrics?: Metrics;
+  views?: Views;
+}
+
+export async function compose(config: Config, deps: ComposeDeps): Promise<CoreServices> {
+  const { logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
+  const store = instrumentStore(deps.store, () => metrics.storeErrors.inc());
+  const views = deps.views ?? createViews();
+  const cookieKeys = makeCookieKeys(config.cookie_keys);
+  const users = new Users(store);
+  const consents = new Consents(store);
+  const provider = createProvider({ config, store, users, consents, views, jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
+  const approvals = new ApprovalEngine(
+    store,
+    { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, typedCodeSeconds: config.qr.typed_code_seconds },
+    logger,
+    Date.now,
+    config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
+  );
+  approvals.onEvent = (event, approval) => {
+    const outcome = event.slice('approval.'.length);
+    metrics.logins.inc({ outcome });
+    if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
+  };
+  const passkeys = new Passkeys(store, config.issuer, config.passkeys.rp_name);
+  const limiter = new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket }));
+  return {
+    config,
+    logger,
+    store,
+    metrics,
+    provider,
+    cookieKeys,
+    views,
+    users,
+    devices: new Devices(store, config.enrollment.device_session_days),
+    enrollments: new Enrollments(store, config.enrollment.link_seconds),
+    passkeys,
+    passkeySetup: new PasskeySetup(store),
+    consents,
+    sessions: new SessionRecords(store, config.ttl.session),
+    limiter,
+    approvals,
+    decisions: new ApprovalDecisions({
+      approvals,
+      passkeys,
+      limiter,
+      policy: config.passkeys.policy,
+      approvalsPerAddress: config.rate_limits.approval_per_ip,
+      qrFailuresPerAddress: config.rate_limits.qr_failures_per_ip,
+    }),
+  };
+}
