@@ -6,12 +6,12 @@ import mount from 'koa-mount';
 import { Consents } from '../src/accounts/consents.js';
 import { Users } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/load.js';
-import { cookieKeys as makeCookieKeys } from '../src/http/cookie-keys.js';
+import { cookieKeys as makeCookieKeys } from '../src/web/cookie-keys.js';
 import { createProvider } from '../src/provider/create-provider.js';
 import { loadSigningKeys } from '../src/provider/signing-keys.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createStore } from '../src/store/create-store.js';
-import { createViews } from '../src/views/views.js';
+import { createViews } from '../src/web/views.js';
 
 /**
  * The benchmark's floor: the same oidc-provider configuration qrid uses (clients, PKCE, keys,

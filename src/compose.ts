@@ -8,7 +8,7 @@ import { Users } from './accounts/users.js';
 import { ApprovalEngine } from './approvals/approval-engine.js';
 import { ApprovalDecisions } from './approvals/decide-approval.js';
 import type { Config } from './config/schema.js';
-import { approximateNetwork } from './http/describe-client.js';
+import { approximateNetwork } from './web/describe-client.js';
 import type { Logger } from './logging/logger.js';
 import { instrumentStore } from './observability/instrument-store.js';
 import { Metrics } from './observability/metrics.js';
@@ -16,8 +16,8 @@ import { createProvider } from './provider/create-provider.js';
 import { loadSigningKeys } from './provider/signing-keys.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Store } from './store/store.js';
-import { createViews, type Views } from './views/views.js';
-import { cookieKeys as makeCookieKeys } from './http/cookie-keys.js';
+import { createViews, type Views } from './web/views.js';
+import { cookieKeys as makeCookieKeys } from './web/cookie-keys.js';
 
 /**
  * qrid's services, built once from the configuration: accounts, approvals, the rate limiter and

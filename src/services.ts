@@ -1,5 +1,5 @@
 import type { CoreServices } from './compose.js';
-import type { Csrf } from './http/csrf.js';
+import type { Csrf } from './web/csrf.js';
 import type { StreamLimits } from './interactions/stream-limits.js';
 import type { StreamRegistry } from './interactions/stream-registry.js';
 

@@ -1,4 +1,4 @@
-import { qrTerminal } from '../interactions/qr-image.js';
+import { qrTerminal } from '../web/qr-image.js';
 import type { Services } from '../services.js';
 
 /**

@@ -7,10 +7,10 @@ import { disableUser, enableUser } from '../accounts/user-lifecycle.js';
 import type { User } from '../accounts/users.js';
 import { ADMIN_CLIENT_ID } from '../config/load.js';
 import { forbidden, notFound, QridError } from '../errors/qrid-error.js';
-import { clientAddress } from '../http/client-address.js';
-import { readForm } from '../http/read-form.js';
+import { clientAddress } from '../web/client-address.js';
+import { readForm } from '../web/read-form.js';
 import { localeOf } from '../i18n/locale.js';
-import { qrSvg } from '../interactions/qr-image.js';
+import { qrSvg } from '../web/qr-image.js';
 import type { Services } from '../services.js';
 import { type AdminSession, currentAdminSession, endAdminSession, startAdminSession } from './admin-session.js';
 

@@ -6,7 +6,7 @@ import { Metrics } from '../observability/metrics.js';
 import { Users } from '../accounts/users.js';
 import type { Config } from '../config/schema.js';
 import { QridError } from '../errors/qrid-error.js';
-import { qrTerminal } from '../interactions/qr-image.js';
+import { qrTerminal } from '../web/qr-image.js';
 import type { Store } from '../store/store.js';
 import { CliError } from './cli-error.js';
 

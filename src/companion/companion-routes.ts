@@ -3,12 +3,12 @@ import type { Context } from 'koa';
 
 import { enrollDevice } from '../accounts/enroll-device.js';
 import { QridError } from '../errors/qrid-error.js';
-import { readJson } from '../http/read-json.js';
-import { approvalDetails } from '../phone/approval-details.js';
-import { numberChoices } from '../phone/number-choices.js';
+import { readJson } from '../web/read-json.js';
+import { approvalDetails } from '../web/approval-details.js';
+import { numberChoices } from '../approvals/number-choices.js';
 import type { Services } from '../services.js';
 import { verifyDeviceJws } from './verify-device-jws.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 
 /**
  * The companion API for native apps and terminals (tiqr/SQRL style): a device enrolls with an

@@ -3,9 +3,9 @@ import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 
 import { DEMO_CLIENT_ID } from '../config/load.js';
-import { errorHandler } from '../errors/error-handler.js';
-import { createRouter } from '../http/router.js';
-import { requireSameOrigin } from '../http/same-origin.js';
+import { errorHandler } from '../web/error-handler.js';
+import { createRouter } from '../web/router.js';
+import { requireSameOrigin } from '../web/same-origin.js';
 import type { MessageKey } from '../i18n/catalogues.js';
 import { localeOf } from '../i18n/locale.js';
 import { QridError } from '../errors/qrid-error.js';

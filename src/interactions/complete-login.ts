@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 
 import { confirmApprover } from '../approvals/complete-approval.js';
 import { QridError } from '../errors/qrid-error.js';
-import { readForm } from '../http/read-form.js';
+import { readForm } from '../web/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
 import { finishInteraction, loadInteraction, requireInteractionCsrf } from './load-interaction.js';

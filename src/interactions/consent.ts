@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Client } from 'oidc-provider';
 
 import { QridError } from '../errors/qrid-error.js';
-import { readForm } from '../http/read-form.js';
+import { readForm } from '../web/read-form.js';
 import { hasMessage, type MessageKey } from '../i18n/catalogues.js';
 import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';

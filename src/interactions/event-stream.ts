@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 
 import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 import type { Services } from '../services.js';
 import { requireInteractionCookie } from './load-interaction.js';
 

@@ -4,12 +4,12 @@ import type { Client } from 'oidc-provider';
 import type { Approval } from '../approvals/approval-record.js';
 import type { IssuedQr, TypedCodeChoice } from '../approvals/approval-engine.js';
 import { QridError } from '../errors/qrid-error.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
 import { renderConsent } from './consent.js';
 import { csrfBindingFor, type InteractionDetails, loadInteraction } from './load-interaction.js';
-import { qrSvg } from './qr-image.js';
+import { qrSvg } from '../web/qr-image.js';
 
 /** GET /interaction/:uid — the QR page (login prompt) or the consent page. */
 export function qrPage(services: Services) {

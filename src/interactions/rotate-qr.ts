@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 
 import { forbidden } from '../errors/qrid-error.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 import type { Services } from '../services.js';
 import { csrfBindingFor, requireInteractionCookie } from './load-interaction.js';
 import { qrView, typedCodeChoice } from './qr-page.js';

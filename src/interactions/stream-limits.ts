@@ -1,5 +1,5 @@
 import { QridError } from '../errors/qrid-error.js';
-import { addressBlock } from '../http/client-address.js';
+import { addressBlock } from '../web/client-address.js';
 
 /**
  * How many event streams and long-polls may be open at once, per interaction and per client

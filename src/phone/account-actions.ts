@@ -6,11 +6,11 @@ import { localeOf } from '../i18n/locale.js';
 import type { SessionRecord } from '../accounts/session-records.js';
 import { removeDevice } from '../accounts/remove-device.js';
 import { notFound } from '../errors/qrid-error.js';
-import { readForm } from '../http/read-form.js';
+import { readForm } from '../web/read-form.js';
 import type { Services } from '../services.js';
 import { deviceCookieName } from './device-session.js';
 import { requireDevice } from './require-device.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CLIENT_ID = /^[\w.:~-]{1,200}$/;

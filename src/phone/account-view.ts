@@ -4,7 +4,7 @@ import type { Device } from '../accounts/devices.js';
 import type { User } from '../accounts/users.js';
 import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
-import { describeRequester } from './describe-requester.js';
+import { describeRequester } from '../web/describe-requester.js';
 
 /** Sessions shown as recent approvals (with "This wasn't me") for this long. */
 const RECENT_MS = 24 * 60 * 60 * 1000;

@@ -3,13 +3,13 @@ import type { Context } from 'koa';
 import { checkEnrollmentLink, enrollDevice } from '../accounts/enroll-device.js';
 import { enrollmentErrors } from '../accounts/enrollments.js';
 import { forbidden, QridError } from '../errors/qrid-error.js';
-import { describeUserAgent } from '../http/describe-client.js';
-import { readForm } from '../http/read-form.js';
+import { describeUserAgent } from '../web/describe-client.js';
+import { readForm } from '../web/read-form.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Services } from '../services.js';
 import { setDeviceCookie } from './device-session.js';
 import { setPasskeySetupCookie } from './passkey-routes.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 

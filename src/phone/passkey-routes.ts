@@ -3,11 +3,11 @@ import type { Context } from 'koa';
 import { SETUP_SECONDS } from '../accounts/passkey-setup.js';
 import { passkeyErrors } from '../accounts/passkeys.js';
 import type { Config } from '../config/schema.js';
-import { clientAddress } from '../http/client-address.js';
-import { readForm } from '../http/read-form.js';
-import { readJson } from '../http/read-json.js';
+import { clientAddress } from '../web/client-address.js';
+import { readForm } from '../web/read-form.js';
+import { readJson } from '../web/read-json.js';
 import { localeOf } from '../i18n/locale.js';
-import { qrSvg } from '../interactions/qr-image.js';
+import { qrSvg } from '../web/qr-image.js';
 import type { Services } from '../services.js';
 import { requireDevice } from './require-device.js';
 

@@ -3,13 +3,13 @@ import type { Context } from 'koa';
 import { approvalPurpose } from '../approvals/approval-policy.js';
 import type { Approval } from '../approvals/approval-record.js';
 import type { Approver, Target } from '../approvals/decide-approval.js';
-import { readForm } from '../http/read-form.js';
+import { readForm } from '../web/read-form.js';
 import type { Services } from '../services.js';
-import { approvalDetails } from './approval-details.js';
-import { numberChoices } from './number-choices.js';
+import { approvalDetails } from '../web/approval-details.js';
+import { numberChoices } from '../approvals/number-choices.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
 import { requireDevice } from './require-device.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 
 /** The handle as the URL gives it: a malformed one is an unknown QR, counted against the address's budget like any other. */
 const byHandle = (ctx: Context): Target & { handle: string } => ({ handle: String(ctx.params.handle ?? '').slice(0, 200) });

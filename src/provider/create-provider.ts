@@ -7,9 +7,9 @@ import { createOidcAdapter } from '../adapters/oidc-adapter.js';
 import type { Config } from '../config/schema.js';
 import type Keygrip from 'keygrip';
 
-import { cookieKeys as makeCookieKeys } from '../http/cookie-keys.js';
+import { cookieKeys as makeCookieKeys } from '../web/cookie-keys.js';
 import type { Store } from '../store/store.js';
-import type { Views } from '../views/views.js';
+import type { Views } from '../web/views.js';
 import { ACR_VALUES } from './assurance.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';

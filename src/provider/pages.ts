@@ -1,10 +1,10 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import { respondWithError, storeUnavailable } from '../errors/error-handler.js';
+import { respondWithError, storeUnavailable } from '../web/error-handler.js';
 import { hasMessage } from '../i18n/catalogues.js';
 import { localeOf } from '../i18n/locale.js';
 import { StoreUnavailableError } from '../store/store.js';
-import type { Views } from '../views/views.js';
+import type { Views } from '../web/views.js';
 
 /**
  * oidc-provider's own pages (errors it cannot redirect, logout), rendered with qrid's templates

@@ -1,5 +1,5 @@
 import { tooManyRequests } from '../errors/qrid-error.js';
-import { addressBlock } from '../http/client-address.js';
+import { addressBlock } from '../web/client-address.js';
 import type { Store } from '../store/store.js';
 
 /**

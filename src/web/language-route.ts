@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 
-import { isLanguage } from './catalogues.js';
-import { LANGUAGE_COOKIE } from './locale.js';
+import { isLanguage } from '../i18n/catalogues.js';
+import { LANGUAGE_COOKIE } from '../i18n/locale.js';
 
 /**
  * GET /language/:lang?back=<path> — the person picks a language (the links at the foot of every

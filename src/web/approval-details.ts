@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 
 import type { Approval } from '../approvals/approval-record.js';
-import { clientAddress } from '../http/client-address.js';
-import { approximateNetwork } from '../http/describe-client.js';
+import { clientAddress } from './client-address.js';
+import { approximateNetwork } from './describe-client.js';
 import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
 import { describeRequester } from './describe-requester.js';

@@ -1,8 +1,8 @@
 import type { Context, Next } from 'koa';
 
-import { respondWithError, storeUnavailable } from '../errors/error-handler.js';
+import { respondWithError, storeUnavailable } from './error-handler.js';
 import type { Store } from '../store/store.js';
-import type { Views } from '../views/views.js';
+import type { Views } from './views.js';
 
 /** Paths that must answer even while the store is down (probes, metrics, assets). */
 const ALWAYS = /^\/(healthz|readyz|metrics|static\/)/;

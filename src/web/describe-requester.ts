@@ -1,4 +1,4 @@
-import { describeUserAgent } from '../http/describe-client.js';
+import { describeUserAgent } from './describe-client.js';
 import type { Locale } from '../i18n/locale.js';
 
 /** A browser and system as a person reads them, in their language ("an unknown browser" where the user agent says nothing qrid knows). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { Approval } from '../approvals/approval-record.js';
+import type { Approval } from './approval-record.js';
 
 /**
  * The three numbers the phone offers for number matching: the one on the computer and two

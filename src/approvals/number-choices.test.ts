@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Approval } from '../approvals/approval-record.js';
+import type { Approval } from './approval-record.js';
 import { numberChoices } from './number-choices.js';
 
 describe('numberChoices', () => {

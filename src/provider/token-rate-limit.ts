@@ -2,7 +2,7 @@ import type { Context, Next } from 'koa';
 
 import { QridError } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../web/client-address.js';
 
 /**
  * Runs inside oidc-provider (provider.use): the token endpoint, per client IP. Over the limit

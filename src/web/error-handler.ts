@@ -1,13 +1,13 @@
 import type { Context, Next } from 'koa';
 
-import { redactPath } from '../http/request-log.js';
+import { redactPath } from './request-log.js';
 import { localeOf } from '../i18n/locale.js';
 import { isInteractionGone } from '../provider/provider-errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Views } from '../views/views.js';
+import type { Views } from './views.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { interactionErrors } from './interaction-errors.js';
-import { QridError } from './qrid-error.js';
+import { interactionErrors } from '../errors/interaction-errors.js';
+import { QridError } from '../errors/qrid-error.js';
 
 /**
  * The one error handler for qrid's own routes: an HTML page for browsers, JSON for APIs, both
