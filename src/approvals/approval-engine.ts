@@ -307,6 +307,7 @@ export class ApprovalEngine {
       {
         event,
         approvalId: approval.id,
+        kind: approval.kind,
         interaction: approval.uid,
         clientId: approval.clientId,
         deviceId: approval.deviceId || undefined,

@@ -4,6 +4,7 @@ import { type Approval, fromFields, toFields } from './approval-record.js';
 
 const pending: Approval = {
   id: 'a1',
+  kind: 'browser',
   uid: 'u1',
   clientId: 'c1',
   state: 'waiting',
@@ -36,6 +37,7 @@ describe('approval records', () => {
     const fields = toFields(pending);
     expect(fields).toEqual({
       id: 'a1',
+      kind: 'browser',
       uid: 'u1',
       clientId: 'c1',
       state: 'waiting',

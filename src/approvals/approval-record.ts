@@ -1,14 +1,24 @@
 import type { Fields } from '../store/store.js';
 
 /**
- * One approval per sign-in interaction. The waiting browser only ever sees `state` and
- * timings (see `publicStatus`); who approved is revealed to nobody but the completion route.
+ * An approval request: a request to be approved by one of a user's devices, whatever brought it.
+ * Its kind says what it is bound to and how the requester learns the outcome:
+ *
+ * - `browser`: a browser waiting on the QR page; bound to its oidc-provider interaction (`uid`,
+ *   which is also the request's id), answered by a phone that scans the QR or types the code.
+ *
+ * Every kind shares the state machine (approval-engine.ts), what the phone is shown (the app,
+ * the requesting browser or device, its address, how long ago) and the one decide use case
+ * (decide-approval.ts). The requester only ever sees `state` and timings (see `publicStatus`);
+ * who approved is revealed to nobody but the step that completes the login.
  */
+export type ApprovalKind = 'browser';
 export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired';
 
 export interface Approval {
   id: string;
-  /** The oidc-provider interaction this approval belongs to. */
+  kind: ApprovalKind;
+  /** The oidc-provider interaction this approval belongs to (kind `browser`). */
   uid: string;
   clientId: string;
   state: ApprovalState;
@@ -83,6 +93,7 @@ export function effectiveState(approval: Approval, now = Date.now()): ApprovalSt
 export function toFields(a: Approval): Fields {
   const all: Fields = {
     id: a.id,
+    kind: a.kind,
     uid: a.uid,
     clientId: a.clientId,
     state: a.state,
@@ -121,6 +132,7 @@ export function fromFields(f: Fields): Approval {
   const num = (name: string) => Number(f[name] ?? '0') || 0;
   return {
     id: f.id ?? '',
+    kind: (f.kind ?? 'browser') as ApprovalKind,
     uid: f.uid ?? '',
     clientId: f.clientId ?? '',
     state: (f.state ?? 'expired') as ApprovalState,

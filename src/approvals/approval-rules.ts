@@ -87,6 +87,7 @@ export function freshTypedCode(now: number, interactionExpiresAt: number, typedC
 export function newApproval(input: StartInput, now: number, fresh: FreshQr, code?: FreshTypedCode): Approval {
   return {
     id: input.uid,
+    kind: 'browser',
     uid: input.uid,
     clientId: input.clientId,
     state: 'waiting',
