@@ -5,8 +5,6 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { attribute, EventStream, Jar, request } from './http-client.js';
 
 export const BENCH_CLIENT = 'bench-spa';
-/** Approval POST sent → event received (ms), for every QR flow run (the event may beat the POST's own response). */
-export const fromPostStart: number[] = [];
 export const BENCH_REDIRECT = 'http://bench.rp/callback';
 
 export interface FlowTarget {
@@ -17,8 +15,6 @@ export interface FlowTarget {
   issuer: string;
   phone: Jar;
   jwks: ReturnType<typeof createLocalJWKSet>;
-  /** Called after each step of a flow with its name (bench/instructions.ts --steps cuts flows short there). */
-  mark?: (step: string) => Promise<void>;
 }
 
 export async function loadJwks(base: string): Promise<ReturnType<typeof createLocalJWKSet>> {
@@ -73,18 +69,14 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const start = await request(target.browserBase, browser, 'GET', authorizePath(challenge, state));
-  await target.mark?.('authorize');
   const interaction = new URL(start.location as string, target.browserBase).pathname;
   const page = await request(target.browserBase, browser, 'GET', interaction);
-  await target.mark?.('QR page');
   const qrUrl = attribute(page.text, /id="qr"[^>]*data-qr-url="([^"]+)"/, 'QR link');
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
   const stream = await EventStream.open(`${target.browserBase}${interaction}/events`, browser, { pooled: true });
   try {
-    await target.mark?.('stream open');
     const qrPath = new URL(qrUrl).pathname;
     const phonePage = await request(target.phoneBase, target.phone, 'GET', qrPath);
-    await target.mark?.('phone GET');
     const phoneCsrf = attribute(phonePage.text, /name="csrf" value="([^"]+)"/, 'phone csrf');
     const approvedEvent = (async () => {
       for (;;) {
@@ -94,19 +86,13 @@ export async function qrFlow(target: FlowTarget): Promise<number> {
     })();
     approvedEvent.catch(() => undefined); // awaited below; a failed flow must not leave it unhandled
     // Both instances stand behind one public origin (the issuer) in a real deployment.
-    const postedAt = performance.now();
     const decided = await request(target.phoneBase, target.phone, 'POST', qrPath, { form: { csrf: phoneCsrf, decision: 'approve' }, origin: target.issuer });
     const approvedAt = performance.now();
     if (decided.status !== 200) throw new Error(`approval answered ${decided.status}`);
     const eventAt = await approvedEvent;
-    fromPostStart.push(eventAt - postedAt);
-    await target.mark?.('approval POST + event');
     const completed = await request(target.browserBase, browser, 'POST', `${interaction}/complete`, { form: { csrf } });
-    await target.mark?.('completion');
     const resumed = await request(target.browserBase, browser, 'GET', new URL(completed.location as string, target.browserBase).pathname);
-    await target.mark?.('resume');
     await redeem(target, resumed.location as string, verifier, state);
-    await target.mark?.('token');
     return eventAt - approvedAt;
   } finally {
     stream.close();
@@ -119,46 +105,15 @@ export async function baselineFlow(target: FlowTarget): Promise<number> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const start = await request(target.browserBase, browser, 'GET', authorizePath(challenge, state));
-  await target.mark?.('authorize');
   const interaction = await request(target.browserBase, browser, 'GET', new URL(start.location as string, target.browserBase).pathname);
-  await target.mark?.('instant sign-in');
   const resumed = await request(target.browserBase, browser, 'GET', new URL(interaction.location as string, target.browserBase).pathname);
-  await target.mark?.('resume');
   await redeem(target, resumed.location as string, verifier, state);
-  await target.mark?.('token');
   return 0;
-}
-
-/** The names of a flow's steps, in order (one flow run to find them). */
-export async function stepNames(flow: (t: FlowTarget) => Promise<number>, target: FlowTarget): Promise<string[]> {
-  const names: string[] = [];
-  await flow({ ...target, mark: async (step) => void names.push(step) });
-  return names;
-}
-
-class CutShort extends Error {}
-
-/** `flow` ended after its first `steps` steps (what it left open, such as its event stream, closed as on any failure). */
-export function cutAfter(flow: (t: FlowTarget) => Promise<number>, steps: number): (t: FlowTarget) => Promise<number> {
-  return async (target) => {
-    let done = 0;
-    const mark = async (step: string) => {
-      await target.mark?.(step);
-      done += 1;
-      if (done === steps) throw new CutShort();
-    };
-    try {
-      return await flow({ ...target, mark });
-    } catch (error) {
-      if (error instanceof CutShort) return 0;
-      throw error;
-    }
-  };
 }
 
 /**
  * A login left waiting on its QR page, in `jar`: authorize, then the page. The bench's figures
- * for waiting pages and pending logins (bench/run.ts, bench/retained-memory.ts) are made of
+ * for waiting pages and pending logins (bench/run.ts) are made of
  * these; nothing is redeemed, so the challenge is a fixed one. Returns the interaction's path
  * and the page's HTML.
  */

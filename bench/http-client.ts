@@ -84,11 +84,6 @@ export async function request(
   return { status: response.statusCode ?? 0, location: typeof location === 'string' ? location : null, text: await readText(response) };
 }
 
-/** A GET on a connection of its own, closed after the answer (as a page's event stream held open gets one); the body is discarded. */
-export function getOnNewConnection(url: string): Promise<void> {
-  return new Promise((resolve, reject) => void httpRequest(url, { agent: false }, (response) => response.resume().on('end', resolve)).on('error', reject).end());
-}
-
 /** An open event stream: resolves each time a `data:` line arrives. */
 export class EventStream {
   readonly #response: IncomingMessage;

@@ -1,5 +1,3 @@
-import { PassThrough } from 'node:stream';
-
 import type { Context } from 'koa';
 
 import type { ApprovalState, PublicStatus } from '../approvals/approval-record.js';
@@ -41,15 +39,16 @@ export function eventStream(services: Services) {
       throw error;
     }
 
-    // A stream body Koa sends as it is written; the connection stays open as long as the page waits.
-    const body = new PassThrough();
+    // Written to node's response as events come (Koa's documented ctx.respond = false); the
+    // connection stays open as long as the page waits. Headers set before (security headers,
+    // the request id) are on the response already.
+    const { res } = ctx;
+    ctx.status = 200; // for the request log and metrics
+    ctx.respond = false;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.type = 'text/event-stream; charset=utf-8';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Accel-Buffering', 'no'); // nginx: do not buffer the events
-    ctx.body = body;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    const body = res;
     let ended = false;
     let unregister: (() => void) | undefined;
     let expiry: NodeJS.Timeout | undefined;

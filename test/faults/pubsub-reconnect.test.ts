@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { freePort, waitFor } from '../../bench/loopback.js';
+import { freePort, waitFor } from '../support/loopback.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';

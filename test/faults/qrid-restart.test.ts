@@ -9,7 +9,7 @@ import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { freePort } from '../../bench/loopback.js';
+import { freePort } from '../support/loopback.js';
 import { answerQr, PHONE_UA, readQrPage } from '../support/phone.js';
 import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
 import { deletePrefix, REDIS_URL, requireRedis, testPrefix } from '../support/redis.js';

@@ -8,7 +8,7 @@ import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { freePort, waitFor } from '../../bench/loopback.js';
+import { freePort, waitFor } from '../support/loopback.js';
 import { answerQr, PHONE_UA, readQrPage } from '../support/phone.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { METRICS_TOKEN, type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';

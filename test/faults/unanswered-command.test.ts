@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { freePort } from '../../bench/loopback.js';
+import { freePort } from '../support/loopback.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { PrivateRedis } from '../support/private-redis.js';

@@ -9,7 +9,7 @@ import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore, type RedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { freePort } from '../../bench/loopback.js';
+import { freePort } from '../support/loopback.js';
 import { LoadBalancer } from '../support/load-balancer.js';
 import { readQrPage, PHONE_UA } from '../support/phone.js';
 import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';

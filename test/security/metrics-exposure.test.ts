@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { freePort } from '../../bench/loopback.js';
+import { freePort } from '../support/loopback.js';
 import { COOKIE_KEY, startQridProcess } from '../support/qrid-process.js';
 import { startQrid } from '../support/start-qrid.js';
 

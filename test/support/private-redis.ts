@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { waitFor } from '../../bench/loopback.js';
+import { waitFor } from '../support/loopback.js';
 
 /**
  * A Redis server of the test's own (so it can be stopped without disturbing anything else),

@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { projectRoot } from '../../src/paths.js';
-import { waitFor } from '../../bench/loopback.js';
-import { startFlags } from '../../bench/start-flags.js';
+import { waitFor } from '../support/loopback.js';
 import { CONFIDENTIAL, RP_LOGOUT_REDIRECT, RP_REDIRECT } from './start-qrid.js';
 
 export const COOKIE_KEY = 'test-cookie-key-0123456789abcdef-0123456789';
@@ -47,9 +46,9 @@ export interface QridProcess {
   alive(): boolean;
 }
 
-/** The built qrid (`node dist/src/main.js` with npm start's node flags), as `npm start` runs it, on a given port. */
+/** The built qrid (`node dist/src/main.js`), as `npm start` runs it, on a given port. */
 export async function startQridProcess(port: number, configFile: string): Promise<QridProcess> {
-  const child = spawn(process.execPath, [...startFlags(projectRoot), join(projectRoot, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [join(projectRoot, 'dist/src/main.js')], {
     env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -27,11 +27,6 @@ const provider = createProvider({ config, store, users, consents: new Consents(s
 const app = new Koa({ proxy: config.proxy });
 app.keys = cookieKeys;
 app.use(async (ctx, next) => {
-  // A request that does nothing, for bench/request-floor.ts (the floor's flow never sends it).
-  if (ctx.path === '/bench/nothing') {
-    ctx.body = 'ok';
-    return;
-  }
   if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path)) {
     ctx.respond = false;
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['mca'], acr: 'urn:qrid:acr:device' } }, { mergeWithLastSubmission: false });

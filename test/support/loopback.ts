@@ -1,8 +1,5 @@
 import { createServer } from 'node:net';
 
-// Shared by the benchmark and the process-level tests: both start servers on loopback ports
-// and wait for them. (Tests may import from bench/; the built benchmark cannot import test/.)
-
 /** A TCP port nothing listens on right now (loopback). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -13,8 +10,8 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Polls `probe` until it returns a value (errors count as "not yet"), or times out. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+/** Polls `probe` until it returns a value (errors count as "not yet"), for at most `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const started = Date.now();
   let last: unknown;
   while (Date.now() - started < timeoutMs) {
