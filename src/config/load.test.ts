@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
+import { projectRoot } from '../paths.js';
 import { ConfigError } from './config-error.js';
 import { DEMO_CLIENT_ID, loadConfig } from './load.js';
 
@@ -96,5 +98,18 @@ describe('loadConfig', () => {
     writeFileSync(file, 'clients: [\n');
     expect(() => loadConfig({ env: { QRID_CONFIG: file } })).toThrow(/not valid YAML/);
     expect(problemsOf(() => loadConfig({ env: { PORT: 'abc' } }))[0]).toMatch(/^PORT:/);
+  });
+});
+
+describe('config/qrid.example.yaml', () => {
+  it('is a valid configuration (with its secrets in the environment)', () => {
+    const raw = parse(readFileSync(join(projectRoot, 'config/qrid.example.yaml'), 'utf8')) as unknown;
+    const config = loadConfig({
+      raw,
+      env: { QRID_COOKIE_KEYS: 'example-cookie-key-0123456789abcdef012345', GRAFANA_CLIENT_SECRET: 'g'.repeat(40), WIKI_CLIENT_SECRET: 'w'.repeat(40) },
+    });
+    expect(config.issuer).toBe('https://id.example.com');
+    expect(config.clients.map((c) => c.client_id)).toEqual(['grafana', 'wiki', 'dashboard-spa', 'qrid-admin']);
+    expect(config.metrics.listen).toBe('127.0.0.1:9464');
   });
 });
