@@ -151,7 +151,7 @@ export function createProvider({ config, store, users, consents, views, jwks, co
   };
 
   const provider = new Provider(config.issuer, configuration);
-  // The same client address as qrid's own routes (src/http/client-address.ts). Mounted, the
+  // The same client address as qrid's own routes (src/web/client-address.ts). Mounted, the
   // provider reads it through the parent app's context; these keep it so for anything it runs alone.
   provider.proxy = config.proxy;
   provider.maxIpsCount = config.proxy_hops;
