@@ -8,7 +8,7 @@ import { Users } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/load.js';
 import { cookieKeys as makeCookieKeys } from '../src/web/cookie-keys.js';
 import { createProvider } from '../src/provider/create-provider.js';
-import { loadSigningKeys } from '../src/provider/signing-keys.js';
+import { SigningKeys } from '../src/keys/signing-keys.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createStore } from '../src/store/create-store.js';
 import { createViews } from '../src/web/views.js';
@@ -23,7 +23,7 @@ const store = createStore(config, createLogger(config.log_level));
 const users = new Users(store);
 const user = await users.create({ username: 'bench' });
 const cookieKeys = makeCookieKeys(config.cookie_keys);
-const provider = createProvider({ config, store, users, consents: new Consents(store), views: createViews(), jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
+const provider = createProvider({ config, store, users, consents: new Consents(store), views: createViews(), jwks: (await new SigningKeys(store, config.cookie_keys).forProvider()).jwks, cookieKeys });
 const app = new Koa({ proxy: config.proxy });
 app.keys = cookieKeys;
 app.use(async (ctx, next) => {

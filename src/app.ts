@@ -1,5 +1,4 @@
 import Koa from 'koa';
-import mount from 'koa-mount';
 
 import type { Config } from './config/schema.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -24,6 +23,7 @@ import { storeGuard } from './web/store-guard.js';
 import { tokenRateLimit } from './provider/token-rate-limit.js';
 import { staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
+import { offlineAccessNotice } from './provider/offline-access-notice.js';
 import { recordSessions } from './provider/session-hook.js';
 import type { Services } from './services.js';
 
@@ -46,15 +46,17 @@ export interface QridApp {
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> {
   const core = await compose(config, deps);
-  const { logger, metrics, store, views, provider, cookieKeys } = core;
-  const services: Services = {
-    ...core,
+  const { logger, metrics, store, views, cookieKeys, liveProvider } = core;
+  // Added to the core object itself (not a copy): its `provider` getter must stay live.
+  const services: Services = Object.assign(core, {
     csrf: new Csrf(config.cookie_keys),
     streams: new StreamRegistry((size) => metrics.openStreams.set(size)),
     streamLimits: new StreamLimits({ perInteraction: config.rate_limits.open_streams_per_interaction, perAddress: config.rate_limits.open_streams_per_ip }),
-  };
-  provider.use(tokenRateLimit(services));
-  provider.use(recordSessions(services));
+  });
+  liveProvider.extend((provider) => {
+    provider.use(tokenRateLimit(services));
+    provider.use(recordSessions(services));
+  });
 
   // With a proxy, ctx.ip is the X-Forwarded-For entry the outermost trusted proxy added (client-address.ts).
   const app = new Koa({ proxy: config.proxy, maxIpsCount: config.proxy_hops });
@@ -97,7 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   app.use(router.routes());
   if (config.development) app.use(demoRoutes(services).routes());
 
-  app.use(mount(provider));
+  app.use(offlineAccessNotice(logger, new URL(services.provider.urlFor('authorization')).pathname));
+  app.use(liveProvider.middleware());
   app.use(async (ctx) => {
     if (ctx.status === 404 && ctx.body === undefined) respondWithError(ctx, views, notFound());
   });
@@ -109,10 +112,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     metricsApp.use(metricsEndpoint(metrics, exposure.token));
   }
 
+  // `qrid keys rotate|retire` in another process: every instance publishes the new set at once.
+  await liveProvider.watchKeys(store);
+
   return {
     app,
     ...(metricsApp ? { metricsApp } : {}),
     services,
-    shutdown: () => services.streams.closeAll(),
+    shutdown: () => {
+      services.streams.closeAll();
+      void liveProvider.stop();
+    },
   };
 }

@@ -12,8 +12,11 @@ import { approximateNetwork } from './web/describe-client.js';
 import type { Logger } from './logging/logger.js';
 import { instrumentStore } from './observability/instrument-store.js';
 import { Metrics } from './observability/metrics.js';
+import type Provider from 'oidc-provider';
+
+import { SigningKeys } from './keys/signing-keys.js';
 import { createProvider } from './provider/create-provider.js';
-import { loadSigningKeys } from './provider/signing-keys.js';
+import { LiveProvider } from './provider/live-provider.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Store } from './store/store.js';
 import { createViews, type Views } from './web/views.js';
@@ -29,7 +32,14 @@ export interface CoreServices {
   logger: Logger;
   store: Store;
   metrics: Metrics;
-  provider: ReturnType<typeof createProvider>;
+  /**
+   * The oidc-provider instance in use: a getter, since the instance is replaced when signing
+   * keys or clients change (provider/live-provider.ts). Read it when needed; never keep it.
+   */
+  readonly provider: Provider;
+  /** Switches `provider` to a new instance (key rotation, client reload). */
+  liveProvider: LiveProvider;
+  signingKeys: SigningKeys;
   cookieKeys: ReturnType<typeof makeCookieKeys>;
   views: Views;
   users: Users;
@@ -61,7 +71,13 @@ export async function compose(config: Config, deps: ComposeDeps): Promise<CoreSe
   const cookieKeys = makeCookieKeys(config.cookie_keys);
   const users = new Users(store);
   const consents = new Consents(store);
-  const provider = createProvider({ config, store, users, consents, views, jwks: await loadSigningKeys(store, config.cookie_keys), cookieKeys });
+  const signingKeys = new SigningKeys(store, config.cookie_keys);
+  const liveProvider = await LiveProvider.start(
+    (clients, jwks) => createProvider({ config, clients, store, users, consents, views, jwks, cookieKeys }),
+    signingKeys,
+    logger,
+    config.clients,
+  );
   const approvals = new ApprovalEngine(
     store,
     { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, typedCodeSeconds: config.qr.typed_code_seconds },
@@ -81,7 +97,11 @@ export async function compose(config: Config, deps: ComposeDeps): Promise<CoreSe
     logger,
     store,
     metrics,
-    provider,
+    get provider() {
+      return liveProvider.current;
+    },
+    liveProvider,
+    signingKeys,
     cookieKeys,
     views,
     users,

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 
 import { printSetupLink, setupLinkIfEmpty } from './accounts/first-run.js';
 import { buildApp } from './app.js';
+import { reloadClients } from './config/reload-clients.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './logging/logger.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }, 10_000).unref();
   };
+  process.on('SIGHUP', () => void reloadClients(qrid.services, config, logger));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

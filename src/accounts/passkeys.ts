@@ -33,6 +33,9 @@ export const passkeyErrors = {
   failed: (why: string) => new QridError(400, 'passkey_failed', { params: { why } }),
   required: () => new QridError(403, 'passkey_required'),
   requiredNotKey: () => new QridError(403, 'passkey_required', { key: 'error.passkey_required.device_key' }),
+  /** Step-up: the app asked for an approval with a passkey, and this device has none. */
+  appAsksPasskey: () => new QridError(403, 'passkey_required', { key: 'error.passkey_required.app' }),
+  appAsksPasskeyNotKey: () => new QridError(403, 'passkey_required', { key: 'error.passkey_required.app_device_key' }),
   setupClosed: () => new QridError(403, 'passkey_setup_closed'),
   unlockRequired: () => new QridError(403, 'verification_required', { key: 'error.verification_required.add_passkey' }),
   verificationRequired: () => new QridError(403, 'verification_required'),

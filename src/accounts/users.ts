@@ -7,7 +7,10 @@ export interface User {
   id: string;
   username: string;
   name: string;
+  /** Set by an administrator (never by the user), so it is sent as verified. */
   email: string;
+  /** Sent to apps in the `groups` claim (scope `groups`), which map roles from it. */
+  groups: string[];
   admin: boolean;
   disabled: boolean;
   createdAt: number;
@@ -19,26 +22,54 @@ export interface NewUser {
   username: string;
   name?: string;
   email?: string;
+  groups?: readonly string[];
   admin?: boolean;
 }
 
+/** What an administrator may change about a user. */
+export interface ProfileChange {
+  name?: string;
+  email?: string;
+  groups?: readonly string[];
+}
+
 const USERNAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** Group names as apps' role mappings match them: no spaces; `/` for paths such as `org/team`. */
+const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+const MAX_GROUPS = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const userKey = (id: string) => `user:${id}`;
 const usernameKey = (username: string) => `user-by-name:${username}`;
 const ALL_USERS = 'users';
 
-export function validateNewUser(input: NewUser): Required<NewUser> {
+export function validateNewUser(input: NewUser): Required<Omit<NewUser, 'groups'>> & { groups: string[] } {
   const username = String(input.username ?? '').trim().toLowerCase();
   if (!USERNAME.test(username)) {
     throw new QridError(400, 'invalid_username');
   }
-  const name = String(input.name ?? '').trim().slice(0, 100) || username;
-  const email = String(input.email ?? '').trim();
+  const name = validName(input.name) || username;
+  return { username, name, email: validEmail(input.email), groups: validGroups(input.groups ?? []), admin: Boolean(input.admin) };
+}
+
+function validName(name: unknown): string {
+  return String(name ?? '').trim().slice(0, 100);
+}
+
+function validEmail(input: unknown): string {
+  const email = String(input ?? '').trim();
   if (email && (!EMAIL.test(email) || email.length > 254)) {
     throw new QridError(400, 'invalid_email', { params: { email: email.slice(0, 60) } });
   }
-  return { username, name, email, admin: Boolean(input.admin) };
+  return email;
+}
+
+/** Trimmed, without duplicates, each a valid group name; at most 50. */
+export function validGroups(groups: readonly unknown[]): string[] {
+  const out = [...new Set(groups.map((g) => String(g ?? '').trim()).filter(Boolean))];
+  const bad = out.find((g) => !GROUP.test(g));
+  if (bad !== undefined) throw new QridError(400, 'invalid_group', { params: { group: bad.slice(0, 60) } });
+  if (out.length > MAX_GROUPS) throw new QridError(400, 'too_many_groups', { params: { max: MAX_GROUPS } });
+  return out.sort();
 }
 
 export class Users {
@@ -71,6 +102,17 @@ export class Users {
     return ref?.id ? this.find(ref.id) : undefined;
   }
 
+  /** Changes name, email or groups; the rest of the record stays. */
+  async update(user: User, change: ProfileChange): Promise<User> {
+    const fields: Fields = {};
+    if (change.name !== undefined) fields.name = validName(change.name) || user.username;
+    if (change.email !== undefined) fields.email = validEmail(change.email);
+    if (change.groups !== undefined) fields.groups = validGroups(change.groups).join(' ');
+    const updated = await this.store.patchRecord(userKey(user.id), fields);
+    if (!updated) throw new QridError(404, 'not_found');
+    return fromFields(updated);
+  }
+
   /** Disabling also voids every enrollment link made so far, for good: enabling does not bring one back. */
   async setDisabled(user: User, disabled: boolean): Promise<void> {
     await this.store.patchRecord(userKey(user.id), disabled ? { disabled: '1', linksVoidedAt: String(Date.now()) } : { disabled: '' });
@@ -97,6 +139,7 @@ function toFields(user: User): Fields {
     username: user.username,
     name: user.name,
     email: user.email,
+    groups: user.groups.join(' '),
     admin: user.admin ? '1' : '',
     disabled: user.disabled ? '1' : '',
     createdAt: String(user.createdAt),
@@ -110,6 +153,7 @@ function fromFields(f: Fields): User {
     username: f.username ?? '',
     name: f.name ?? '',
     email: f.email ?? '',
+    groups: (f.groups ?? '').split(' ').filter(Boolean),
     admin: f.admin === '1',
     disabled: f.disabled === '1',
     createdAt: Number(f.createdAt ?? 0),

@@ -57,7 +57,13 @@ export function adminRoutes(services: Services, router: Router): void {
     }
     const { t } = localeOf(ctx);
     const named = String(ctx.query.user ?? '').slice(0, 64);
-    const notice = ctx.query.disabled ? t('admin.notice.disabled', { username: named }) : ctx.query.enabled ? t('admin.notice.enabled', { username: named }) : undefined;
+    const notice = ctx.query.disabled
+      ? t('admin.notice.disabled', { username: named })
+      : ctx.query.enabled
+        ? t('admin.notice.enabled', { username: named })
+        : ctx.query.updated
+          ? t('admin.notice.updated', { username: named })
+          : undefined;
     await renderConsole(ctx, session, { notice });
   });
 
@@ -115,9 +121,22 @@ export function adminRoutes(services: Services, router: Router): void {
   router.post('/admin/users', async (ctx) => {
     const form = await readForm(ctx);
     const session = await requireAdmin(ctx, form.csrf);
-    const user = await services.users.create({ username: form.username ?? '', name: form.name, email: form.email, admin: form.admin === 'on' });
+    const user = await services.users.create({ username: form.username ?? '', name: form.name, email: form.email, groups: groupList(form.groups), admin: form.admin === 'on' });
     services.logger.info({ event: 'user.created', accountId: user.id, byAccount: session.admin.id, ip: clientAddress(ctx) }, 'user.created');
     await renderInvite(ctx, session, user);
+  });
+
+  /** A user's profile: what apps receive as name, email and groups. */
+  router.get('/admin/users/:id', async (ctx) => {
+    const session = await currentAdminSession(services, ctx);
+    if (!session) {
+      ctx.redirect('/admin');
+      return;
+    }
+    const id = String(ctx.params.id);
+    const user = ID.test(id) ? await services.users.find(id) : undefined;
+    if (!user) throw notFound('error.not_found.user');
+    views.render(ctx, 'admin-user.njk', { user, csrf: csrf.token(binding(session)) });
   });
 
   router.post('/admin/users/:id/:action', async (ctx) => {
@@ -151,10 +170,20 @@ export function adminRoutes(services: Services, router: Router): void {
       case 'enable':
         await enableUser(services, user, actor);
         break;
+      case 'profile':
+        await services.users.update(user, { name: form.name ?? '', email: form.email ?? '', groups: groupList(form.groups) });
+        services.logger.info({ event: 'user.updated', accountId: user.id, byAccount: actor.accountId, ip: actor.ip }, 'user.updated');
+        break;
       default:
         throw notFound();
     }
+    const done = { disable: 'disabled', enable: 'enabled', profile: 'updated' }[ctx.params.action as 'disable' | 'enable' | 'profile'];
     ctx.status = 303;
-    ctx.redirect(`/admin?${ctx.params.action === 'disable' ? 'disabled' : 'enabled'}=1&user=${encodeURIComponent(user.username)}`);
+    ctx.redirect(`/admin?${done}=1&user=${encodeURIComponent(user.username)}`);
   });
+}
+
+/** The groups field: names separated by commas (or spaces). */
+function groupList(field: string | undefined): string[] {
+  return String(field ?? '').split(/[,\s]+/).filter(Boolean);
 }

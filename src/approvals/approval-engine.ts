@@ -28,6 +28,10 @@ export type { ApprovalEventListener, ApprovalTimings, Decision, IssuedQr, Networ
  *
  * Where and how an approval is stored: approval-storage.ts.
  */
+/** A check of the request itself before a device is bound to it (throws to refuse). */
+export type Acceptance = (approval: Approval) => Promise<unknown>;
+const noCheck: Acceptance = async () => undefined;
+
 export class ApprovalEngine {
   /** Told of every audited event (metrics hang here). */
   onEvent: ApprovalEventListener = () => {};
@@ -175,8 +179,9 @@ export class ApprovalEngine {
   }
 
   /** The phone opened the QR: bind the request to that device and tell the waiting page. */
-  async claimHandle(handle: string, deviceId: string, deviceIp = ''): Promise<Approval> {
+  async claimHandle(handle: string, deviceId: string, deviceIp = '', accept: Acceptance = noCheck): Promise<Approval> {
     const approval = await this.lookupHandle(handle);
+    await accept(approval);
     return this.#claim(approval, deviceId, deviceIp);
   }
 
@@ -186,13 +191,15 @@ export class ApprovalEngine {
   }
 
   /** The typed fallback: single use, then the same binding as a scan. */
-  async claimTypedCode(code: string, deviceId: string, deviceIp = ''): Promise<Approval> {
+  async claimTypedCode(code: string, deviceId: string, deviceIp = '', accept: Acceptance = noCheck): Promise<Approval> {
     const codeHash = hashSecret(code);
     const approvalId = await this.#typedCodes.use(codeHash);
     const approval = approvalId ? await this.get(approvalId) : undefined;
     // A code this approval no longer holds was replaced: as good as expired.
     if (approval && approval.typedCodeHash !== codeHash && effectiveState(approval, this.now()) !== 'expired') throw approvalErrors.expiredQr();
-    return this.#claim(pendingApproval(approval, 'typed-code', this.now()), deviceId, deviceIp);
+    const pending = pendingApproval(approval, 'typed-code', this.now());
+    await accept(pending);
+    return this.#claim(pending, deviceId, deviceIp);
   }
 
   /**

@@ -25,6 +25,7 @@ const pending: Approval = {
   decideBy: 0,
   accountId: '',
   freshRequired: false,
+  acrValues: [],
   matchNumber: 42,
   numberRequired: false,
   amr: [],

@@ -52,6 +52,8 @@ export interface Approval {
   accountId: string;
   /** The RP asked for a fresh authentication (prompt=login, max_age): the phone must verify. */
   freshRequired: boolean;
+  /** The authentication contexts the app asked for (step-up, RFC 9470): an approval must meet one. */
+  acrValues: string[];
   /** Number shown by the waiting browser for number matching (per QR). */
   matchNumber: number;
   /** Set at scan when the phone's network differs from the browser's: the phone must pick the number. */
@@ -114,6 +116,7 @@ export function toFields(a: Approval): Fields {
     decideBy: String(a.decideBy),
     accountId: a.accountId,
     freshRequired: a.freshRequired ? '1' : '',
+    acrValues: a.acrValues.join(' '),
     matchNumber: String(a.matchNumber),
     numberRequired: a.numberRequired ? '1' : '',
     amr: a.amr.join(' '),
@@ -153,6 +156,7 @@ export function fromFields(f: Fields): Approval {
     decideBy: num('decideBy'),
     accountId: f.accountId ?? '',
     freshRequired: f.freshRequired === '1',
+    acrValues: (f.acrValues ?? '').split(' ').filter(Boolean),
     matchNumber: Number(f.matchNumber ?? 0),
     numberRequired: f.numberRequired === '1',
     amr: (f.amr ?? '').split(' ').filter(Boolean),

@@ -108,6 +108,7 @@ export function newApproval(input: StartInput, now: number, fresh: FreshQr, code
     decideBy: 0,
     accountId: '',
     freshRequired: Boolean(input.freshRequired),
+    acrValues: input.acrValues ?? [],
     matchNumber: fresh.matchNumber,
     numberRequired: false,
     amr: [],

@@ -50,6 +50,8 @@ export interface StartInput {
   ip: string;
   userAgent: string;
   freshRequired?: boolean;
+  /** Step-up: the authentication contexts the app asked for (provider/assurance.ts). */
+  acrValues?: string[];
 }
 
 /** A QR about to be issued: what the store keeps (hashes, the number) and what the page shows. */

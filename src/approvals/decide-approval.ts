@@ -61,24 +61,36 @@ const CLAIMED_ID = /^[A-Za-z0-9_-]{16,64}$/;
 export class ApprovalDecisions {
   constructor(private readonly deps: ApprovalDecisionsDeps) {}
 
-  /** Whether approving on this device will ask for its passkey; throws if the policy keeps the device out. */
-  passkeyNeeded(device: Device, proof: DeviceProof['kind']): Promise<boolean> {
-    return passkeyNeeded(this.deps, device, proof);
+  /**
+   * Whether approving on this device will ask for its passkey; throws if the policy keeps the
+   * device out or, given the request, it cannot meet what the app asked for.
+   */
+  passkeyNeeded(device: Device, proof: DeviceProof['kind'], approval?: Approval): Promise<boolean> {
+    return passkeyNeeded(this.deps, device, proof, approval);
   }
 
   /** Read-only: the request the device would answer (GET of the phone's page, passkey options). */
   async pending(target: Exclude<Target, { typedCode: string }>, approver: Approver, proof: DeviceProof['kind'], ip: string): Promise<Approval> {
     await this.passkeyNeeded(approver.device, proof);
-    return this.#find(target, approver, ip);
+    const approval = await this.#find(target, approver, ip);
+    await this.passkeyNeeded(approver.device, proof, approval);
+    return approval;
   }
 
-  /** The device opened the request: from now on only it may answer, and the waiting browser shows "check your phone". */
+  /**
+   * The device opened the request: from now on only it may answer, and the waiting browser
+   * shows "check your phone". A device that could not approve this request is refused before
+   * it is bound (a typed code is used up all the same: it was typed).
+   */
   async claim(target: Target, approver: Approver, proof: DeviceProof['kind'], ip: string): Promise<Approval> {
     await this.passkeyNeeded(approver.device, proof);
     const { approvals } = this.deps;
-    if ('typedCode' in target) return approvals.claimTypedCode(target.typedCode, approver.device.id, ip);
-    if ('handle' in target) return this.#guardHandle(ip, () => approvals.claimHandle(target.handle, approver.device.id, ip));
-    return this.#find(target, approver, ip);
+    const accept = (approval: Approval) => this.passkeyNeeded(approver.device, proof, approval);
+    if ('typedCode' in target) return approvals.claimTypedCode(target.typedCode, approver.device.id, ip, accept);
+    if ('handle' in target) return this.#guardHandle(ip, () => approvals.claimHandle(target.handle, approver.device.id, ip, accept));
+    const approval = await this.#find(target, approver, ip);
+    await accept(approval);
+    return approval;
   }
 
   /** Approve or deny. The account is the device's owner: nothing in the request can name another. */

@@ -8,16 +8,23 @@ import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { CliError, needsSharedStore } from './cli-error.js';
 import { approveWithCompanion, defaultKeyFile, enrollCompanion } from './companion-commands.js';
-import { invite, userLifecycle, usersAdd, usersList } from './users-commands.js';
+import { clientsCheck } from './clients-check.js';
+import { keysList, keysRetire, keysRotate } from './keys-commands.js';
+import { invite, userLifecycle, usersAdd, usersGroups, usersList, usersSet } from './users-commands.js';
 
 const USAGE = `usage:
-  qrid users add <username> [--name NAME] [--email EMAIL] [--admin] [--json]
+  qrid users add <username> [--name NAME] [--email EMAIL] [--group GROUP]... [--admin] [--json]
   qrid users list [--json]
+  qrid users set <username> [--name NAME] [--email EMAIL]
+  qrid users groups <username> [--add GROUP]... [--remove GROUP]... [--json]
   qrid users disable <username>      ends their sessions, removes their devices
   qrid users enable <username>
   qrid users remove <username>       all of disable, then deletes the account
   qrid invite <username> [--json]
-  qrid clients check
+  qrid clients check                 validates the configuration and every client
+  qrid keys list [--json]
+  qrid keys rotate [--alg RS256|ES256] [--delay-hours H]   new keys: published now, signing after H hours (24)
+  qrid keys retire <kid> [--force]   removes a replaced key once its tokens have expired
   qrid enroll <enrollment-link> [--name NAME] [--key FILE]     this terminal becomes a device (companion)
   qrid approve <qr-link> [--deny] [--yes] [--number N] [--json] [--key FILE]
 
@@ -31,6 +38,12 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       email: { type: 'string' },
       admin: { type: 'boolean' },
+      group: { type: 'string', multiple: true },
+      add: { type: 'string', multiple: true },
+      remove: { type: 'string', multiple: true },
+      alg: { type: 'string' },
+      'delay-hours': { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
       deny: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
@@ -52,15 +65,22 @@ async function run(argv: string[]): Promise<void> {
 
   const config = loadConfig();
 
-  if (command === 'clients' && sub === 'check') {
-    io.out(`Configuration is valid. ${config.clients.length} client(s):`);
-    for (const c of config.clients) {
-      io.out(`  ${c.client_id}\t${c.client_name}\t${c.client_secret ? 'confidential' : 'public (PKCE)'}${c.first_party ? '\tfirst-party' : ''}`);
-    }
-    return;
+  if (command === 'clients' && sub === 'check') return clientsCheck(config, io);
+  if (command === 'keys' && sub === 'list') return withStore(config, 'keys list', (store) => keysList(config, store, io, values));
+  if (command === 'keys' && sub === 'rotate') {
+    return withStore(config, 'keys rotate', (store) => keysRotate(config, store, io, { alg: values.alg, delayHours: values['delay-hours'] }));
+  }
+  if (command === 'keys' && sub === 'retire' && arg) {
+    return withStore(config, 'keys retire', (store) => keysRetire(config, store, io, { kid: arg, force: values.force }));
   }
   if (command === 'users' && sub === 'add' && arg) {
     return withStore(config, 'users add', (store) => usersAdd(config, store, io, { username: arg, ...values }));
+  }
+  if (command === 'users' && sub === 'set' && arg) {
+    return withStore(config, 'users set', (store) => usersSet(store, io, { username: arg, name: values.name, email: values.email }));
+  }
+  if (command === 'users' && sub === 'groups' && arg) {
+    return withStore(config, 'users groups', (store) => usersGroups(store, io, { username: arg, add: values.add, remove: values.remove, json: values.json }));
   }
   if (command === 'users' && sub === 'list') {
     return withStore(config, 'users list', (store) => usersList(store, io, values));

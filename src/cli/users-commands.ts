@@ -14,21 +14,15 @@ export interface Output {
   out(text: string): void;
 }
 
-/** `qrid users add <username> [--name N] [--email E] [--admin] [--json]` */
+/** `qrid users add <username> [--name N] [--email E] [--group G]… [--admin] [--json]` */
 export async function usersAdd(
   config: Config,
   store: Store,
   io: Output,
-  args: { username: string; name?: string; email?: string; admin?: boolean; json?: boolean },
+  args: { username: string; name?: string; email?: string; group?: string[]; admin?: boolean; json?: boolean },
 ): Promise<void> {
   const users = new Users(store);
-  let user;
-  try {
-    user = await users.create({ username: args.username, name: args.name, email: args.email, admin: args.admin });
-  } catch (error) {
-    if (error instanceof QridError) throw new CliError(error.message);
-    throw error;
-  }
+  const user = await asCliError(() => users.create({ username: args.username, name: args.name, email: args.email, groups: args.group, admin: args.admin }));
   const enrollUrl = await inviteUrl(config, store, user.id);
   if (args.json) {
     io.out(JSON.stringify({ id: user.id, username: user.username, enrollUrl }));
@@ -51,15 +45,53 @@ export async function invite(config: Config, store: Store, io: Output, args: { u
   await printInvite(io, enrollUrl, config.enrollment.link_seconds);
 }
 
+/** `qrid users set <username> [--name N] [--email E]`: what apps receive as `name` and `email`. */
+export async function usersSet(store: Store, io: Output, args: { username: string; name?: string; email?: string }): Promise<void> {
+  const users = new Users(store);
+  const user = await existingUser(users, args.username);
+  if (args.name === undefined && args.email === undefined) throw new CliError('Give --name and/or --email (an empty --email "" removes it).');
+  const updated = await asCliError(() => users.update(user, { name: args.name, email: args.email }));
+  io.out(`${updated.username}: name "${updated.name}", email ${updated.email || '(none)'}`);
+}
+
+/** `qrid users groups <username> [--add G]… [--remove G]…`: prints the groups after the change. */
+export async function usersGroups(store: Store, io: Output, args: { username: string; add?: string[]; remove?: string[]; json?: boolean }): Promise<void> {
+  const users = new Users(store);
+  let user = await existingUser(users, args.username);
+  if (args.add?.length || args.remove?.length) {
+    const removed = new Set(args.remove ?? []);
+    const groups = [...user.groups.filter((g) => !removed.has(g)), ...(args.add ?? [])];
+    user = await asCliError(() => users.update(user, { groups }));
+  }
+  io.out(args.json ? JSON.stringify(user.groups) : user.groups.length ? user.groups.join('\n') : `${user.username} is in no groups.`);
+}
+
+async function existingUser(users: Users, username: string) {
+  const user = await users.findByUsername(username);
+  if (!user) throw new CliError(`No user named "${username}".`);
+  return user;
+}
+
+async function asCliError<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof QridError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
 /** `qrid users list [--json]` */
 export async function usersList(store: Store, io: Output, args: { json?: boolean }): Promise<void> {
   const users = await new Users(store).list();
   if (args.json) {
-    io.out(JSON.stringify(users.map(({ id, username, name, email, admin, disabled }) => ({ id, username, name, email, admin, disabled }))));
+    io.out(JSON.stringify(users.map(({ id, username, name, email, groups, admin, disabled }) => ({ id, username, name, email, groups, admin, disabled }))));
     return;
   }
   if (!users.length) io.out('No users yet.');
-  for (const u of users) io.out(`${u.username}\t${u.name}\t${u.email || '-'}${u.admin ? '\tadmin' : ''}${u.disabled ? '\tdisabled' : ''}`);
+  for (const u of users) {
+    io.out(`${u.username}\t${u.name}\t${u.email || '-'}\t${u.groups.join(',') || '-'}${u.admin ? '\tadmin' : ''}${u.disabled ? '\tdisabled' : ''}`);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
 
+import { clientProblems } from './client-rules.js';
 import { ConfigError, fieldPath } from './config-error.js';
 import { type Config, configSchema, type RawConfig } from './schema.js';
 
@@ -74,6 +75,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     return { ...client, client_secret: secret };
   });
+  clients.forEach((client, index) => problems.push(...clientProblems(client, index)));
   const seen = new Set<string>();
   clients.forEach((client, index) => {
     if (seen.has(client.client_id)) problems.push(`clients[${index}].client_id: "${client.client_id}" is registered twice`);
@@ -94,6 +96,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
       first_party: false,
       refresh_tokens: true,
       resource_server: false,
+      pkce: 'required',
+      id_token_signed_response_alg: 'RS256',
+      always_confirm_logout: false,
     });
   }
 
@@ -107,6 +112,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
       first_party: true,
       refresh_tokens: false,
       resource_server: false,
+      pkce: 'required',
+      id_token_signed_response_alg: 'RS256',
+      always_confirm_logout: false,
     });
   }
 

@@ -8,6 +8,15 @@ import { z } from 'zod';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** A public key as a JWK: qrid must never be handed a client's private key. */
+const publicJwk = z
+  .looseObject({ kty: z.enum(['RSA', 'EC', 'OKP'], 'must be RSA, EC or OKP'), kid: z.string().min(1).optional() })
+  .refine((jwk) => !PRIVATE_JWK_MEMBERS.some((member) => member in jwk), 'must be a public key (it has private key members)');
+
 export const clientSchema = z
   .object({
     client_id: z.string().min(1).max(200).regex(/^[\w.:~-]+$/, 'may use letters, digits and . _ : ~ - only'),
@@ -28,6 +37,30 @@ export const clientSchema = z
      * other client may introspect only the tokens issued to itself.
      */
     resource_server: z.boolean().default(false),
+    /**
+     * How the client authenticates at the token endpoint. Default: `client_secret_basic` for a
+     * client with a secret, `none` (a public client: PKCE alone) without one. `private_key_jwt`
+     * needs `jwks` or `jwks_uri`; the `client_secret_*` methods need a secret.
+     */
+    token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
+    /** The client's public keys, for `private_key_jwt`. */
+    jwks: z.object({ keys: z.array(publicJwk).min(1, 'must list at least one key') }).strict().optional(),
+    /** Where qrid fetches the client's public keys, for `private_key_jwt` (instead of `jwks`). */
+    jwks_uri: url.optional(),
+    /**
+     * `required`: every authorization request must carry PKCE (S256). `optional` lets a
+     * confidential client that cannot send it sign in without (docs/integrations.md says what
+     * that gives up); public clients always need it.
+     */
+    pkce: z.enum(['required', 'optional']).default('required'),
+    /** How the client's ID tokens are signed (both keys are in the JWKS). */
+    id_token_signed_response_alg: z.enum(['RS256', 'ES256']).default('RS256'),
+    /**
+     * Ask "Sign out?" on every RP-initiated logout. By default the question is skipped when the
+     * request carries a valid `id_token_hint` of the signed-in person from this client and a
+     * registered `post_logout_redirect_uri`.
+     */
+    always_confirm_logout: z.boolean().default(false),
   })
   .strict();
 

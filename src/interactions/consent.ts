@@ -20,6 +20,8 @@ export async function renderConsent(services: Services, ctx: Context, details: I
     uid: details.uid,
     clientName: client.clientName ?? client.clientId,
     requests: scopes.map((scope) => (hasMessage(`consent.scope.${scope}`) ? t(`consent.scope.${scope}` as MessageKey) : scope)),
+    // offline_access is what outlives the sign-in: say so in plain words.
+    refreshNote: scopes.includes('offline_access') ? t('consent.refresh_note', { app: client.clientName ?? client.clientId }) : undefined,
     csrf: services.csrf.token(csrfBindingFor(details.uid)),
   });
 }

@@ -8,7 +8,8 @@ import { clientAddress } from '../web/client-address.js';
 import { localeOf } from '../i18n/locale.js';
 import type { Services } from '../services.js';
 import { renderConsent } from './consent.js';
-import { csrfBindingFor, type InteractionDetails, loadInteraction } from './load-interaction.js';
+import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
+import { acrRequest } from '../provider/assurance.js';
 import { qrSvg } from '../web/qr-image.js';
 
 /** GET /interaction/:uid — the QR page (login prompt) or the consent page. */
@@ -22,6 +23,12 @@ export function qrPage(services: Services) {
     if (details.prompt.name === 'consent') return renderConsent(services, ctx, details, client);
     if (details.prompt.name !== 'login') throw new QridError(400, 'unsupported_prompt');
 
+    // An essential acr qrid cannot meet: the app learns so at once (a QR could never satisfy it).
+    const acr = acrRequest(details.params);
+    if (acr.unmeetable) {
+      await finishInteraction(services, ctx, { error: 'unmet_authentication_requirements', error_description: 'none of the requested acr values is offered' });
+      return;
+    }
     await services.limiter.hit('qr', { address: clientAddress(ctx) }, services.config.rate_limits.qr_per_ip);
     const { approval, qr } = await services.approvals.start(
       {
@@ -32,6 +39,7 @@ export function qrPage(services: Services) {
         userAgent: ctx.get('User-Agent'),
         // prompt=login or an exceeded max_age: an old verification does not count.
         freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
+        acrValues: acr.values,
       },
       { typedCode: typedCodeChoice(ctx) },
     );

@@ -39,7 +39,7 @@ export async function renderApprovalPage(
   action: string,
   scanUrl?: string,
 ): Promise<void> {
-  const verify = await services.decisions.passkeyNeeded(signedIn.device, 'device-session');
+  const verify = await services.decisions.passkeyNeeded(signedIn.device, 'device-session', approval);
   const matching = services.approvals.numberMatchingApplies(approval, clientAddress(ctx));
   services.views.render(ctx, 'phone-approve.njk', {
     ...(await approvalDetails(services, ctx, approval)),

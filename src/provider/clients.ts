@@ -1,8 +1,9 @@
 import type { ClientMetadata } from 'oidc-provider';
 
+import { authMethodOf } from '../config/client-rules.js';
 import type { ClientConfig } from '../config/schema.js';
 
-/** Config-file clients as oidc-provider client metadata: code flow only, PKCE enforced elsewhere. */
+/** Config-file clients as oidc-provider client metadata: code flow only. */
 export function toClientMetadata(client: ClientConfig): ClientMetadata {
   const metadata: ClientMetadata = {
     client_id: client.client_id,
@@ -11,16 +12,14 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
     post_logout_redirect_uris: client.post_logout_redirect_uris,
     response_types: ['code'],
     grant_types: client.refresh_tokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: client.id_token_signed_response_alg,
+    token_endpoint_auth_method: authMethodOf(client),
     // RPs get auth_time in every ID token, so they can apply their own freshness rules.
     require_auth_time: true,
   };
-  if (client.client_secret) {
-    metadata.client_secret = client.client_secret;
-    metadata.token_endpoint_auth_method = 'client_secret_basic';
-  } else {
-    metadata.token_endpoint_auth_method = 'none';
-  }
+  if (client.client_secret) metadata.client_secret = client.client_secret;
+  if (client.jwks) metadata.jwks = client.jwks as unknown as ClientMetadata['jwks'];
+  if (client.jwks_uri) metadata.jwks_uri = client.jwks_uri;
   if (client.backchannel_logout_uri) {
     metadata.backchannel_logout_uri = client.backchannel_logout_uri;
     metadata.backchannel_logout_session_required = true;

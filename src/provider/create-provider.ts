@@ -1,15 +1,17 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
+
 import type { Consents } from '../accounts/consents.js';
 import type { Users } from '../accounts/users.js';
 import { createOidcAdapter } from '../adapters/oidc-adapter.js';
-import type { Config } from '../config/schema.js';
+import type { ClientConfig, Config } from '../config/schema.js';
 import type Keygrip from 'keygrip';
 
 import { cookieKeys as makeCookieKeys } from '../web/cookie-keys.js';
 import type { Store } from '../store/store.js';
 import type { Views } from '../web/views.js';
+import { acrPolicy } from './acr-policy.js';
 import { ACR_VALUES } from './assurance.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
@@ -18,11 +20,13 @@ import { providerPages } from './pages.js';
 
 /**
  * oidc-provider configured for real use: authorization code flow only, PKCE (S256) for every
- * client, refresh tokens (always rotated) only with `offline_access`, ES256 tokens, qrid's
- * own interaction, error and logout pages. qrid never re-implements protocol.
+ * client unless a confidential one is let off, refresh tokens always rotated, RS256 and ES256
+ * ID tokens, qrid's own interaction, error and logout pages. qrid never re-implements protocol.
  */
 export interface ProviderDeps {
   config: Config;
+  /** The clients to serve: the configuration's, or a reloaded list (live-provider.ts). */
+  clients?: readonly ClientConfig[];
   store: Store;
   users: Users;
   consents: Consents;
@@ -32,10 +36,13 @@ export interface ProviderDeps {
   cookieKeys?: Keygrip;
 }
 
-export function createProvider({ config, store, users, consents, views, jwks, cookieKeys = makeCookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
-  const firstParty = new Set(config.clients.filter((c) => c.first_party).map((c) => c.client_id));
-  const resourceServers = new Set(config.clients.filter((c) => c.resource_server).map((c) => c.client_id));
-  const pages = providerPages(views);
+export function createProvider({ config, clients = config.clients, store, users, consents, views, jwks, cookieKeys = makeCookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
+  const named = (pick: (c: ClientConfig) => boolean) => new Set(clients.filter(pick).map((c) => c.client_id));
+  const firstParty = named((c) => c.first_party);
+  const resourceServers = named((c) => c.resource_server);
+  const pkceOptional = named((c) => c.pkce === 'optional');
+  const alwaysConfirmLogout = named((c) => c.always_confirm_logout);
+  const pages = providerPages(views, (clientId) => alwaysConfirmLogout.has(clientId));
   const https = config.issuer.startsWith('https:');
 
   const ttl = {
@@ -55,7 +62,7 @@ export function createProvider({ config, store, users, consents, views, jwks, co
     adapter: createOidcAdapter(store, (model) =>
       model === 'PushedAuthorizationRequest' ? ttl.Interaction : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
     ),
-    clients: config.clients.map(toClientMetadata),
+    clients: clients.map(toClientMetadata),
     findAccount: findAccount(users),
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: {
@@ -69,29 +76,41 @@ export function createProvider({ config, store, users, consents, views, jwks, co
       short: { httpOnly: true, sameSite: 'lax', signed: true, secure: https },
     },
     // acr, amr, sid and auth_time ride on `openid`, so every ID token says how the login happened.
+    // `groups` is its own scope: apps that map roles from groups ask for it.
     claims: {
       openid: ['sub', 'acr', 'amr', 'sid', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
+      groups: ['groups'],
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    // The claims of every granted scope go into the ID token as well as userinfo: many apps
+    // (Kubernetes, oauth2-proxy, mod_auth_openidc) read groups and email from the ID token only.
+    conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    // Public clients always; a confidential client unless its entry says `pkce: optional`.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || !pkceOptional.has(client.clientId) },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
+    // What qrid holds keys for (keys/signing-keys.ts); client assertions also in HS256
+    // (client_secret_jwt), PS256 and EdDSA.
     enabledJWA: {
-      idTokenSigningAlgValues: ['ES256'],
-      userinfoSigningAlgValues: ['ES256'],
-      introspectionSigningAlgValues: ['ES256'],
-      authorizationSigningAlgValues: ['ES256'],
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256'],
+      clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
     },
     features: {
       devInteractions: { enabled: false },
+      // Lets an app ask for an essential `acr` (step-up) besides `acr_values`.
+      claimsParameter: { enabled: true },
       revocation: { enabled: true },
       // A client learns about its own tokens only; the config names the resource servers (APIs)
       // that may introspect everyone's. oidc-provider's default lets any confidential client.
@@ -107,7 +126,12 @@ export function createProvider({ config, store, users, consents, views, jwks, co
         postLogoutSuccessSource: pages.postLogoutSuccessSource,
       },
     },
-    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    // A refresh token with `offline_access` (which OpenID Connect grants only with
+    // prompt=consent) outlives the sign-in; a first-party app also gets one without it, bound to
+    // the qrid session: it ends when the person signs out. Clients with `refresh_tokens: false`
+    // never get one.
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || firstParty.has(client.clientId)),
     // Every refresh rotates: a stolen refresh token is good for one use, and its replay
     // (the rightful client refreshing after the thief) revokes the whole grant.
     rotateRefreshToken: true,
@@ -118,6 +142,7 @@ export function createProvider({ config, store, users, consents, views, jwks, co
     ttl,
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: acrPolicy(),
     },
     // First-party apps are trusted by the organisation: their grant is made without a consent
     // page. For any other app, what the person allowed before (remembered for the account, not

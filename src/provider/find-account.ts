@@ -14,7 +14,9 @@ export function findAccount(users: Users): FindAccount {
           sub: user.id,
           name: user.name,
           preferred_username: user.username,
-          ...(user.email ? { email: user.email, email_verified: false } : {}),
+          // Only an administrator sets an email (users cannot), so the organisation vouches for it.
+          ...(user.email ? { email: user.email, email_verified: true } : {}),
+          groups: user.groups,
         };
       },
     };

@@ -12,7 +12,7 @@ import type { Views } from '../web/views.js';
  * catalogue's `protocol.<error>`), with what the person can do; the protocol's code and
  * description stay on the page for support.
  */
-export function providerPages(views: Views) {
+export function providerPages(views: Views, alwaysConfirmLogout: (clientId: string) => boolean) {
   return {
     async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error?: unknown) {
       if (error instanceof StoreUnavailableError) {
@@ -32,6 +32,13 @@ export function providerPages(views: Views) {
       });
     },
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+      if (logoutNeedsNoQuestion(ctx, alwaysConfirmLogout)) {
+        // The app that signed this person in, in this very session, asks to sign them out and
+        // says where to go next: the page signs out at once (a script submits the form; without
+        // scripts, one button).
+        views.render(ctx, 'logout-continue.njk', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        return;
+      }
       views.render(ctx, 'logout.njk', {
         // `form` is oidc-provider's own markup (hidden inputs and its CSRF secret), not user input.
         form,
@@ -44,4 +51,19 @@ export function providerPages(views: Views) {
       });
     },
   };
+}
+
+/**
+ * RP-initiated logout skips "Sign out?" only when oidc-provider has verified an `id_token_hint`
+ * issued to the requesting client, that hint names the person signed in here and this session
+ * (`sub` and `sid`; oidc-provider checks neither, and accepts expired hints), and the request
+ * names a registered `post_logout_redirect_uri` (oidc-provider has checked it is registered).
+ */
+export function logoutNeedsNoQuestion(ctx: KoaContextWithOIDC, alwaysConfirm: (clientId: string) => boolean): boolean {
+  const { client, session, entities, params } = ctx.oidc;
+  const hint = entities.IdTokenHint?.payload;
+  if (!client || !session?.accountId || !hint || alwaysConfirm(client.clientId)) return false;
+  if (typeof params?.post_logout_redirect_uri !== 'string' || !params.post_logout_redirect_uri) return false;
+  const sid = session.sidFor(client.clientId);
+  return hint.sub === session.accountId && typeof hint.sid === 'string' && hint.sid === sid;
 }

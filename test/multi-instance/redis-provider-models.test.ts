@@ -70,7 +70,7 @@ describe('oidc-provider on the Redis store', () => {
     const persistent: string[] = [];
     for (const key of keys) if ((await raw.pttl(key)) === -1) persistent.push(key.slice(prefix.length));
     // Only records meant to live until deleted have no TTL: users, name index, user list and keys.
-    for (const key of persistent) expect(key).toMatch(/^(user:|user-by-name:|users$|user-devices:|keys:signing$)/);
+    for (const key of persistent) expect(key).toMatch(/^(user:|user-by-name:|users$|user-devices:|signing-key:|signing-keys$)/);
     expect(keys.map((k) => k.slice(prefix.length)).join(' ')).toContain('oidc:Session:');
     // The refresh token replay revoked the grant: it is gone from Redis, and with it every token
     // issued under it is refused (above); their records expire on their own (checked: no TTL-less key).

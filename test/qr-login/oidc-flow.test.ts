@@ -68,7 +68,7 @@ describe('QR sign-in through a real OIDC client', () => {
       issuer: qrid.issuer,
       audience: CONFIDENTIAL.id,
     });
-    expect(protectedHeader.alg).toBe('ES256');
+    expect(protectedHeader.alg).toBe('RS256');
     expect(payload.sub).toBe(userId);
     expect(payload.nonce).toBe(rp.nonce);
     expect(payload.auth_time).toBeGreaterThanOrEqual(started - 1);
