@@ -12,7 +12,7 @@ import { acrLevel, acrRequest, requiredAcrLevel } from './assurance.js';
 export function acrPolicy(): interactionPolicy.DefaultPolicy {
   const policy = interactionPolicy.base();
   policy.get('login')?.checks.add(
-    new interactionPolicy.Check('acr_not_met', 'the requested authentication context is stronger than the session', (ctx: KoaContextWithOIDC) => {
+    new interactionPolicy.Check('acr_not_met', 'the requested authentication context is stronger than the session', 'login_required', (ctx: KoaContextWithOIDC) => {
       const { session, params, result } = ctx.oidc;
       // No session: no_session asks already. Just signed in: the approval met the request.
       if (!session?.accountId || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;

@@ -55,15 +55,17 @@ export function providerPages(views: Views, alwaysConfirmLogout: (clientId: stri
 
 /**
  * RP-initiated logout skips "Sign out?" only when oidc-provider has verified an `id_token_hint`
- * issued to the requesting client, that hint names the person signed in here and this session
- * (`sub` and `sid`; oidc-provider checks neither, and accepts expired hints), and the request
- * names a registered `post_logout_redirect_uri` (oidc-provider has checked it is registered).
+ * issued to the requesting client (signature, issuer, audience; it accepts expired hints), the
+ * hint names the person signed in here (`sub`; oidc-provider does not compare it), that client
+ * has a sign-in in this session, a hint carrying `sid` names this session's (clients with
+ * back-channel logout get one), and the request names a `post_logout_redirect_uri`
+ * (oidc-provider has checked that it is registered).
  */
 export function logoutNeedsNoQuestion(ctx: KoaContextWithOIDC, alwaysConfirm: (clientId: string) => boolean): boolean {
   const { client, session, entities, params } = ctx.oidc;
   const hint = entities.IdTokenHint?.payload;
   if (!client || !session?.accountId || !hint || alwaysConfirm(client.clientId)) return false;
   if (typeof params?.post_logout_redirect_uri !== 'string' || !params.post_logout_redirect_uri) return false;
-  const sid = session.sidFor(client.clientId);
-  return hint.sub === session.accountId && typeof hint.sid === 'string' && hint.sid === sid;
+  if (hint.sub !== session.accountId || !session.authorizations?.[client.clientId]) return false;
+  return hint.sid === undefined || hint.sid === session.sidFor(client.clientId);
 }

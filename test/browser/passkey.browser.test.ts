@@ -5,7 +5,8 @@ import { axeEverywhere } from '../support/axe.js';
 import { PHONE_CONTEXT } from '../support/chromium.js';
 import { withQridInChromium } from '../support/qrid-in-chromium.js';
 import { readQrFromPng } from '../support/read-qr.js';
-import type { RunningQrid } from '../support/start-qrid.js';
+import { RelyingParty } from '../support/relying-party.js';
+import { RP_REDIRECT, type RunningQrid } from '../support/start-qrid.js';
 
 /** A phone with a platform authenticator that verifies the user (Chromium's virtual one, via CDP). */
 async function phoneWithAuthenticator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -83,6 +84,26 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     expect(['hwk', 'swk']).toContain(claims.amr[2]);
     expect(errors).toEqual([]);
     enrolledPhone = phone;
+  });
+
+  it('meets an app that asks for the passkey context (step-up), and the ID token says so', async () => {
+    const phone = enrolledPhone as Page;
+    const rp = await RelyingParty.discover(qrid.issuer);
+    const desktop = await (await browser.newContext()).newPage();
+    // The test RP's callback is not a real site: the browser stops there and the test reads the URL.
+    await desktop.route(`${RP_REDIRECT}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'callback' }));
+    await desktop.goto(await rp.authorizationUrl({ acr_values: 'urn:qrid:acr:passkey' }));
+    await desktop.waitForSelector('#qr svg');
+    await phone.goto(readQrFromPng(await desktop.locator('#qr').screenshot()));
+    expect(await phone.locator('#verify-note').textContent()).toContain('passkey');
+    await phone.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('Approved');
+    await desktop.waitForURL(/\/interaction\/[^/]+$/, { timeout: 10_000 });
+    await desktop.getByRole('button', { name: 'Allow' }).click();
+    await desktop.waitForURL(`${RP_REDIRECT}**`);
+    const tokens = await rp.redeem(desktop.url());
+    expect(tokens.claims()?.acr).toBe('urn:qrid:acr:passkey');
+    expect(tokens.claims()?.amr).toContain('mfa');
   });
 
   it('a copy of the device cookie in another browser is offered no way to add a passkey (security item 16)', async () => {

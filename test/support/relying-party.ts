@@ -22,6 +22,12 @@ export class RelyingParty {
     return new RelyingParty(config);
   }
 
+  /** Any client, authenticating as `auth` says (openid-client's ClientSecretPost, PrivateKeyJwt, …). */
+  static async discoverWith(issuer: string, clientId: string, auth: oidc.ClientAuth, metadata: Partial<oidc.ClientMetadata> = {}): Promise<RelyingParty> {
+    const config = await oidc.discovery(new URL(issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
+    return new RelyingParty(config);
+  }
+
   async authorizationUrl(extra: Record<string, string> = {}): Promise<string> {
     return oidc
       .buildAuthorizationUrl(this.config, {

@@ -27,3 +27,12 @@ export async function signIn(desktop: BrowserClient, phone: BrowserClient, rp: R
   expect(page.location, page.text.slice(0, 500)).toMatch(/[?&]code=/);
   return page.location as string;
 }
+
+/** The whole sign-in from any authorization URL (a client openid-client does not drive); returns the callback URL. */
+export async function signInAt(desktop: BrowserClient, phone: BrowserClient, authorizationUrl: string): Promise<string> {
+  const waiting = readQrPage(await desktop.follow(await desktop.get(authorizationUrl)));
+  expect((await answerQr(phone, waiting.qrUrl)).status).toBe(200);
+  const page = await completeToCallback(desktop, waiting);
+  expect(page.location, page.text.slice(0, 500)).toMatch(/[?&]code=/);
+  return page.location as string;
+}
