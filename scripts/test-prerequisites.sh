@@ -2,6 +2,7 @@
 # Runs before `npm test`: makes sure the machine has what the test suite needs, installing it
 # when it can (as root, from Debian's packages) and saying exactly what is missing when not.
 #  - Chromium at /usr/bin/chromium, for the browser tests (never a downloaded browser build).
+#  - Python's authlib from Debian (python3-authlib), a relying party in the interop tests.
 #  - A Redis that answers at REDIS_URL (default redis://127.0.0.1:6379), for the Redis store tests.
 set -euo pipefail
 
@@ -18,6 +19,16 @@ if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
   else
     echo "test prerequisites: Chromium is missing; install it with: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+if ! /usr/bin/python3 -c 'import authlib, requests' >/dev/null 2>&1; then
+  if can_install; then
+    echo "test prerequisites: installing python3-authlib from Debian's packages"
+    apt_install python3-authlib python3-requests
+  else
+    echo "test prerequisites: Python's authlib is missing; install it with: sudo apt-get install -y python3-authlib python3-requests" >&2
     exit 1
   fi
 fi
