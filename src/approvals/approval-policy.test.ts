@@ -5,7 +5,7 @@ import { ACR_DEVICE_KEY, ACR_DEVICE_SESSION, ACR_PASSKEY } from '../provider/ass
 import { type PasskeyPolicy, passkeyNeeded } from './approval-policy.js';
 
 const device = { id: 'd1' } as Device;
-const deps = (policy: PasskeyPolicy, has: boolean) => ({ policy, passkeys: { hasPasskey: async () => has, verify: async () => ({ keyAmr: 'hwk' as const }) } });
+const deps = (policy: PasskeyPolicy, has: boolean) => ({ policy, passkeys: { hasPasskey: async () => has, verify: async () => ({ keyAmr: 'hwk' as const, verifiedAt: 0 }) } });
 const asking = (...acrValues: string[]) => ({ acrValues });
 
 /** What each device may do when the app asks for a context (step-up), under each policy. */

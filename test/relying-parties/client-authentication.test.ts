@@ -63,7 +63,7 @@ describe('client authentication and PKCE', () => {
 
   it('lists exactly the methods qrid accepts', async () => {
     const discovery = (await (await fetch(`${qrid.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
-    expect([...discovery.token_endpoint_auth_methods_supported].sort()).toEqual(['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
+    expect([...(discovery.token_endpoint_auth_methods_supported ?? [])].sort()).toEqual(['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
     expect(discovery.token_endpoint_auth_signing_alg_values_supported).toEqual(expect.arrayContaining(['HS256', 'RS256', 'ES256']));
     expect(discovery.code_challenge_methods_supported).toEqual(['S256']);
   });
