@@ -126,6 +126,7 @@ describe('interop: oidc-client-ts (browser SPA, public client)', () => {
       await page.evaluate(() => void (window as unknown as { app: { logout(): Promise<void> } }).app.logout());
       // Through qrid's "signing you out" page (its script submits it) and back, with no click.
       await page.waitForURL(`${spa.origin}/index.html`, { timeout: 15_000 });
+      await page.waitForSelector('body[data-ready="yes"]');
       expect(await user(page)).toBeNull();
       // The qrid session is over: signing in again shows a QR.
       await page.evaluate(() => void (window as unknown as { app: { login(): Promise<void> } }).app.login());
