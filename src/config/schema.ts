@@ -192,7 +192,7 @@ export const configSchema = z
     outgoing: z
       .object({
         /**
-         * Hosts that back-channel logout may reach although they resolve to private or loopback
+         * Hosts that back-channel logout and clients' `jwks_uri` may reach although they resolve to private or loopback
          * addresses (internal relying parties). oidc-provider refuses such addresses otherwise,
          * which protects against SSRF; list only hosts you run.
          */

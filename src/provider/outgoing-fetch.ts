@@ -1,5 +1,5 @@
 /**
- * oidc-provider's outgoing requests (back-channel logout): its default dispatcher refuses
+ * oidc-provider's outgoing requests (back-channel logout, clients' jwks_uri): its default dispatcher refuses
  * private and loopback addresses (SSRF protection). Hosts named in
  * `outgoing.allow_private_hosts` are let through without that guard; all others keep it.
  */
