@@ -23,7 +23,9 @@ import { storeGuard } from './web/store-guard.js';
 import { tokenRateLimit } from './provider/token-rate-limit.js';
 import { staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
+import { devicePolling } from './provider/device-polling.js';
 import { offlineAccessNotice } from './provider/offline-access-notice.js';
+import { userCodeLimits } from './provider/user-code-limits.js';
 import { recordSessions } from './provider/session-hook.js';
 import type { Services } from './services.js';
 
@@ -56,6 +58,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   liveProvider.extend((provider) => {
     provider.use(tokenRateLimit(services));
     provider.use(recordSessions(services));
+    provider.use(devicePolling(store, config));
+    provider.use(userCodeLimits(services));
   });
 
   // With a proxy, ctx.ip is the X-Forwarded-For entry the outermost trusted proxy added (client-address.ts).

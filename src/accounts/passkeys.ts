@@ -127,14 +127,42 @@ export class Passkeys {
   async verify(device: Device, purpose: string, response: unknown): Promise<PasskeyCheck> {
     const challenge = await this.store.takeRecord(challengeKey(device.id, purpose));
     if (!challenge?.challenge) throw passkeyErrors.failed('the request expired or was already used');
-    const id = (response as { id?: unknown })?.id;
-    const record = typeof id === 'string' && id.length < 1024 ? await this.store.getRecord(passkeyKey(id)) : undefined;
+    const record = await this.#recordOf(response);
     if (!record || record.deviceId !== device.id) throw passkeyErrors.failed('this passkey does not belong to this device');
+    return this.#check(record, challenge.challenge, response);
+  }
+
+  /**
+   * Options for a passkey the browser picks itself (no device known yet): signing in with a
+   * passkey on the QR page. A phone nearby can answer through the browser's own cross-device
+   * flow. Only passkeys the authenticator stored as discoverable can be offered.
+   */
+  async discoverableOptions(purpose: string) {
+    const options = await generateAuthenticationOptions({ rpID: this.rpId, userVerification: 'required' });
+    await this.store.putRecord(challengeKey('any', purpose), { challenge: options.challenge }, CHALLENGE_SECONDS);
+    return options;
+  }
+
+  /** Verifies an assertion of any registered passkey for `purpose`: whose device it belongs to. */
+  async verifyDiscoverable(purpose: string, response: unknown): Promise<PasskeyCheck & { deviceId: string }> {
+    const challenge = await this.store.takeRecord(challengeKey('any', purpose));
+    if (!challenge?.challenge) throw passkeyErrors.failed('the request expired or was already used');
+    const record = await this.#recordOf(response);
+    if (!record?.deviceId) throw passkeyErrors.failed('this passkey is not registered with qrid');
+    return { ...(await this.#check(record, challenge.challenge, response)), deviceId: record.deviceId };
+  }
+
+  async #recordOf(response: unknown): Promise<Fields | undefined> {
+    const id = (response as { id?: unknown })?.id;
+    return typeof id === 'string' && id.length < 1024 ? this.store.getRecord(passkeyKey(id)) : undefined;
+  }
+
+  async #check(record: Fields, expectedChallenge: string, response: unknown): Promise<PasskeyCheck> {
     let verification;
     try {
       verification = await verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
-        expectedChallenge: challenge.challenge,
+        expectedChallenge,
         expectedOrigin: this.origin,
         expectedRPID: this.rpId,
         requireUserVerification: true,

@@ -269,12 +269,24 @@ export class ApprovalEngine {
     return publicStatus(approval, this.now());
   }
 
-  async #claim(approval: Approval, deviceId: string, deviceIp: string): Promise<Approval> {
+  /**
+   * The requesting browser is itself an enrolled device and answers its own request ("sign in
+   * on this device", or a phone that opened a device code's verification link): it binds the
+   * request to itself. No number to match: nothing is shown on another screen.
+   */
+  async claimOnDevice(id: string, deviceId: string): Promise<Approval> {
+    const approval = pendingApproval(await this.get(id), 'on-device', this.now());
+    return this.#claim(approval, deviceId, '', { onDevice: true });
+  }
+
+  async #claim(approval: Approval, deviceId: string, deviceIp: string, options: { onDevice?: boolean } = {}): Promise<Approval> {
     if (approval.deviceId) {
       if (approval.deviceId !== deviceId) throw approvalErrors.claimedElsewhere();
       return approval;
     }
-    const numberRequired = this.networksDiffer(approval.requesterIp, deviceIp);
+    // Number matching is for a phone answering a QR another screen shows; a device code's user
+    // code already binds the phone to what the device shows (and RFC 8628 §5.4 warns).
+    const numberRequired = !options.onDevice && approval.kind === 'browser' && this.networksDiffer(approval.requesterIp, deviceIp);
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
       {

@@ -1,5 +1,5 @@
 import type { Device } from '../accounts/devices.js';
-import { type Passkeys, passkeyErrors } from '../accounts/passkeys.js';
+import { type PasskeyCheck, type Passkeys, passkeyErrors } from '../accounts/passkeys.js';
 import type { Config } from '../config/schema.js';
 import { ACR_DEVICE_KEY, ACR_DEVICE_SESSION, ACR_PASSKEY, acrLevel, AMR_DEVICE_KEY, AMR_DEVICE_SESSION, amrPasskey, reportedAcr, requiredAcrLevel } from '../provider/assurance.js';
 import type { Approval } from './approval-record.js';
@@ -26,8 +26,12 @@ import type { Approval } from './approval-record.js';
  */
 export type PasskeyPolicy = Config['passkeys']['policy'];
 
-/** How the device answering proves itself: its session cookie (with an assertion when asked), or its companion key's signature. */
-export type DeviceProof = { kind: 'device-session'; assertion?: string } | { kind: 'device-key' };
+/**
+ * How the device answering proves itself: its session cookie (with an assertion when asked), its
+ * companion key's signature, or a passkey assertion already verified (signing in with a passkey
+ * on the QR page, which is how the device was found).
+ */
+export type DeviceProof = { kind: 'device-session'; assertion?: string } | { kind: 'device-key' } | { kind: 'passkey'; check: PasskeyCheck };
 
 export interface Assurance {
   amr: string[];
@@ -47,6 +51,8 @@ export const approvalPurpose = (approval: Pick<Approval, 'id'>) => `approval:${a
  */
 export async function passkeyNeeded(deps: PolicyDeps, device: Device, proof: DeviceProof['kind'], approval?: Pick<Approval, 'acrValues'>): Promise<boolean> {
   const required = approval ? requiredAcrLevel(approval.acrValues) : 0;
+  // A verified passkey meets every policy and every context qrid offers.
+  if (proof === 'passkey') return false;
   if (proof === 'device-key') {
     if (deps.policy === 'required') throw passkeyErrors.requiredNotKey();
     if (required > acrLevel(ACR_DEVICE_KEY)) throw passkeyErrors.appAsksPasskeyNotKey();
@@ -60,16 +66,21 @@ export async function passkeyNeeded(deps: PolicyDeps, device: Device, proof: Dev
   return has;
 }
 
-/** The amr/acr an approval earns; verifies the passkey assertion when the policy or the app asks for one. */
-export async function assuranceFor(deps: PolicyDeps, device: Device, approval: Approval, proof: DeviceProof): Promise<Assurance> {
+/**
+ * The amr/acr an approval earns; verifies the passkey assertion when the policy or the app asks
+ * for one. `mca` (a second channel) only when the approving device is not the one that signs in:
+ * a browser that approves its own request ("sign in on this device") used no second channel.
+ */
+export async function assuranceFor(deps: PolicyDeps, device: Device, approval: Approval, proof: DeviceProof, options: { sameDevice?: boolean } = {}): Promise<Assurance> {
   const earned = await earnedAssurance(deps, device, approval, proof);
   const acr = reportedAcr(earned.acr, approval.acrValues);
   // passkeyNeeded already refused a device that cannot meet the request; this holds the line.
   if (!acr) throw proof.kind === 'device-key' ? passkeyErrors.appAsksPasskeyNotKey() : passkeyErrors.appAsksPasskey();
-  return { amr: earned.amr, acr };
+  return { amr: options.sameDevice ? earned.amr.filter((method) => method !== 'mca') : earned.amr, acr };
 }
 
 async function earnedAssurance(deps: PolicyDeps, device: Device, approval: Approval, proof: DeviceProof): Promise<Assurance> {
+  if (proof.kind === 'passkey') return { amr: amrPasskey(proof.check.keyAmr), acr: ACR_PASSKEY };
   const needed = await passkeyNeeded(deps, device, proof.kind, approval);
   if (proof.kind === 'device-key') return { amr: AMR_DEVICE_KEY, acr: ACR_DEVICE_KEY };
   if (!needed) return { amr: AMR_DEVICE_SESSION, acr: ACR_DEVICE_SESSION };

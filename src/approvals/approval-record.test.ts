@@ -6,6 +6,7 @@ const pending: Approval = {
   id: 'a1',
   kind: 'browser',
   uid: 'u1',
+  deviceCode: '',
   clientId: 'c1',
   state: 'waiting',
   createdAt: 1_700_000_000_000,

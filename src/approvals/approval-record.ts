@@ -5,21 +5,28 @@ import type { Fields } from '../store/store.js';
  * Its kind says what it is bound to and how the requester learns the outcome:
  *
  * - `browser`: a browser waiting on the QR page; bound to its oidc-provider interaction (`uid`,
- *   which is also the request's id), answered by a phone that scans the QR or types the code.
+ *   which is also the request's id), answered by a phone that scans the QR or types the code,
+ *   or by the browser itself when it is an enrolled device ("sign in on this device").
+ * - `device-code`: a TV, terminal or CLI tool that asked by the device grant (RFC 8628); bound
+ *   to its device code (`deviceCode`) and to the interaction of the browser that opened the
+ *   verification link, usually the phone itself. The requester is the device that asked: its
+ *   address and user agent from the device authorization request, and when it asked.
  *
  * Every kind shares the state machine (approval-engine.ts), what the phone is shown (the app,
  * the requesting browser or device, its address, how long ago) and the one decide use case
  * (decide-approval.ts). The requester only ever sees `state` and timings (see `publicStatus`);
  * who approved is revealed to nobody but the step that completes the login.
  */
-export type ApprovalKind = 'browser';
+export type ApprovalKind = 'browser' | 'device-code';
 export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired';
 
 export interface Approval {
   id: string;
   kind: ApprovalKind;
-  /** The oidc-provider interaction this approval belongs to (kind `browser`). */
+  /** The oidc-provider interaction this approval belongs to. */
   uid: string;
+  /** Kind `device-code`: the device code (its id) the approval answers. */
+  deviceCode: string;
   clientId: string;
   state: ApprovalState;
   createdAt: number;
@@ -97,6 +104,7 @@ export function toFields(a: Approval): Fields {
     id: a.id,
     kind: a.kind,
     uid: a.uid,
+    deviceCode: a.deviceCode,
     clientId: a.clientId,
     state: a.state,
     createdAt: String(a.createdAt),
@@ -135,8 +143,9 @@ export function fromFields(f: Fields): Approval {
   const num = (name: string) => Number(f[name] ?? '0') || 0;
   return {
     id: f.id ?? '',
-    kind: (f.kind ?? 'browser') as ApprovalKind,
+    kind: f.kind === 'device-code' ? 'device-code' : 'browser',
     uid: f.uid ?? '',
+    deviceCode: f.deviceCode ?? '',
     clientId: f.clientId ?? '',
     state: (f.state ?? 'expired') as ApprovalState,
     createdAt: num('createdAt'),

@@ -13,8 +13,8 @@ import { makeQrHandle } from './qr-handle.js';
  * result with a conditional patch.
  */
 
-/** How a phone named the request: the current QR handle, the previous one (within its grace), or the typed code. */
-export type NamedBy = 'handle' | 'previous-handle' | 'typed-code';
+/** How a phone named the request: the current QR handle, the previous one (within its grace), the typed code, or by being the requesting browser. */
+export type NamedBy = 'handle' | 'previous-handle' | 'typed-code' | 'on-device';
 
 /**
  * The approval a handle or code named, if it can still be answered, or the error that says
@@ -26,7 +26,7 @@ export function pendingApproval(approval: Approval | undefined, namedBy: NamedBy
   const claimedInTime = approval.state === 'scanned' && approval.decideBy > now;
   if (approval.state === 'scanned' && !claimedInTime) throw approvalErrors.decisionTimeOver();
   if (approval.state !== 'waiting' && approval.state !== 'scanned') throw approvalErrors.notPending();
-  if (claimedInTime) return approval;
+  if (claimedInTime || namedBy === 'on-device') return approval;
   const validUntil = namedBy === 'typed-code' ? approval.typedCodeExpiresAt : namedBy === 'previous-handle' ? approval.previousHandleUntil : approval.handleExpiresAt;
   if (validUntil <= now) throw approvalErrors.expiredQr();
   return approval;
@@ -87,11 +87,12 @@ export function freshTypedCode(now: number, interactionExpiresAt: number, typedC
 export function newApproval(input: StartInput, now: number, fresh: FreshQr, code?: FreshTypedCode): Approval {
   return {
     id: input.uid,
-    kind: 'browser',
+    kind: input.kind ?? 'browser',
     uid: input.uid,
+    deviceCode: input.deviceCode ?? '',
     clientId: input.clientId,
     state: 'waiting',
-    createdAt: now,
+    createdAt: Math.min(input.requestedAt ?? now, now),
     expiresAt: input.expiresAt,
     requesterIp: input.ip,
     requesterUserAgent: input.userAgent.slice(0, 512),

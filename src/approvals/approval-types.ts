@@ -1,4 +1,4 @@
-import type { Approval } from './approval-record.js';
+import type { Approval, ApprovalKind } from './approval-record.js';
 
 /** The approval engine's vocabulary: what callers pass in and get back. */
 export interface ApprovalTimings {
@@ -44,7 +44,13 @@ export type NetworkRule = (requesterIp: string, deviceIp: string) => boolean;
 export type ApprovalEventListener = (event: string, approval: Approval) => void;
 
 export interface StartInput {
+  /** Default `browser`. */
+  kind?: ApprovalKind;
   uid: string;
+  /** Kind `device-code`: the device code's id. */
+  deviceCode?: string;
+  /** When the requester asked, if before now (a device code's issue time). */
+  requestedAt?: number;
   clientId: string;
   expiresAt: number;
   ip: string;

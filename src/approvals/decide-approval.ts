@@ -111,6 +111,32 @@ export class ApprovalDecisions {
     return 'handle' in input.target ? approvals.decideByHandle(input.target.handle, decision, pending) : approvals.decideClaimed(pending.id, decision);
   }
 
+  /**
+   * The requesting browser answers its own request, being an enrolled device itself (or the
+   * phone that opened a device code's verification link): it binds the request to itself and
+   * decides in one go, with the same policy, step-up and rate limit as any channel.
+   */
+  async decideOnDevice(input: { approvalId: string; approver: Approver; decision: 'approve' | 'deny'; proof: DeviceProof; ip: string }): Promise<Approval> {
+    const { approvals, limiter, approvalsPerAddress } = this.deps;
+    await limiter.hit('approval', { address: input.ip }, approvalsPerAddress);
+    const pending = await approvals.get(input.approvalId);
+    if (!pending) throw approvalErrors.expired();
+    if (input.decision === 'approve') await this.passkeyNeeded(input.approver.device, input.proof.kind, pending);
+    const claimed = await approvals.claimOnDevice(pending.id, input.approver.device.id);
+    const assurance =
+      input.decision === 'approve'
+        ? await assuranceFor(this.deps, input.approver.device, claimed, input.proof, { sameDevice: claimed.kind === 'browser' })
+        : { amr: [], acr: '' };
+    return approvals.decideClaimed(claimed.id, {
+      decision: input.decision,
+      deviceId: input.approver.device.id,
+      accountId: input.approver.user.id,
+      amr: assurance.amr,
+      acr: assurance.acr,
+      ip: input.ip,
+    });
+  }
+
   /** Runs a step that names a QR handle inside the address's failure budget. */
   async #guardHandle<T>(ip: string, step: () => Promise<T>): Promise<T> {
     const { limiter, qrFailuresPerAddress } = this.deps;

@@ -13,6 +13,9 @@ export function clientProblems(client: ClientConfig, index: number): string[] {
   const at = (field: string) => `clients[${index}].${field}`;
   const method = authMethodOf(client);
   const problems: string[] = [];
+  if (!client.redirect_uris.length && !client.device_grant) {
+    problems.push(`${at('redirect_uris')}: give at least one (only a client that uses just the device grant has none)`);
+  }
   const hasSecret = Boolean(client.client_secret || client.client_secret_env);
   if (method.startsWith('client_secret_') && !hasSecret) {
     problems.push(`${at('token_endpoint_auth_method')}: ${method} needs client_secret or client_secret_env`);

@@ -99,6 +99,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       pkce: 'required',
       id_token_signed_response_alg: 'RS256',
       always_confirm_logout: false,
+      device_grant: false,
     });
   }
 
@@ -115,6 +116,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       pkce: 'required',
       id_token_signed_response_alg: 'RS256',
       always_confirm_logout: false,
+      device_grant: false,
     });
   }
 

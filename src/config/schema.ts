@@ -25,7 +25,8 @@ export const clientSchema = z
     /** Name of an environment variable holding the secret, so it need not sit in the file. */
     client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
     client_name: z.string().min(1).max(100),
-    redirect_uris: z.array(url).min(1),
+    /** Exact redirect URIs; at least one, unless the client only uses the device grant. */
+    redirect_uris: z.array(url).default([]),
     post_logout_redirect_uris: z.array(url).default([]),
     backchannel_logout_uri: url.optional(),
     /** First-party apps skip the consent page: the organisation already decided for its users. */
@@ -53,6 +54,11 @@ export const clientSchema = z
      * that gives up); public clients always need it.
      */
     pkce: z.enum(['required', 'optional']).default('required'),
+    /**
+     * The client may use the device authorization grant (RFC 8628): a TV, a terminal or a CLI
+     * tool shows a QR and a code, and the person approves on their phone.
+     */
+    device_grant: z.boolean().default(false),
     /** How the client's ID tokens are signed (both keys are in the JWKS). */
     id_token_signed_response_alg: z.enum(['RS256', 'ES256']).default('RS256'),
     /**
@@ -134,6 +140,11 @@ export const configSchema = z
         refresh_token: z.number().int().min(300).default(14 * 24 * 3600),
         grant: z.number().int().min(300).default(14 * 24 * 3600),
         authorization_code: z.number().int().min(10).max(600).default(60),
+        /**
+         * Seconds a device grant's device code and user code live: how long a person has to
+         * approve a TV or terminal. The user code's guessing odds grow with it (SECURITY.md).
+         */
+        device_code: z.number().int().min(10).max(1800).default(600),
       })
       .strict()
       .prefault({}),
@@ -151,6 +162,16 @@ export const configSchema = z
         decision_seconds: z.number().int().min(30).max(600).default(120),
         /** Rotations the page does by itself before asking the person for "more time". */
         auto_rotations: z.number().int().min(0).max(60).default(5),
+      })
+      .strict()
+      .prefault({}),
+    device_flow: z
+      .object({
+        /**
+         * Seconds a device must wait between polls of the token endpoint (RFC 8628 `interval`). A
+         * device that polls sooner gets `slow_down`, and its interval grows by 5 seconds.
+         */
+        interval_seconds: z.number().int().min(1).max(60).default(5),
       })
       .strict()
       .prefault({}),

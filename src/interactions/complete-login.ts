@@ -5,7 +5,8 @@ import { QridError } from '../errors/qrid-error.js';
 import { readForm } from '../web/read-form.js';
 import type { QridLoginDetails } from '../provider/session-hook.js';
 import type { Services } from '../services.js';
-import { finishInteraction, loadInteraction, requireInteractionCsrf } from './load-interaction.js';
+import type { Approval } from '../approvals/approval-record.js';
+import { finishInteraction, type InteractionDetails, loadInteraction, requireInteractionCsrf } from './load-interaction.js';
 
 /**
  * POST /interaction/:uid/complete — the waiting browser, once approved, finishes its own
@@ -26,14 +27,25 @@ export function completeLogin(services: Services) {
     if (details.prompt.name !== 'login') throw new QridError(409, 'not_login');
     const done = await services.approvals.approvedFor(details.uid);
     if (!done) throw new QridError(409, 'not_approved');
-    const user = await confirmApprover(services, done);
-    // A page that posts again (a lost redirect, a reload) gets the same result, counted once.
-    const first = details.result?.login === undefined;
-    const qrid: QridLoginDetails = { approvalId: done.id, deviceId: done.deviceId, userAgent: done.requesterUserAgent, ip: done.requesterIp };
-    await finishInteraction(services, ctx, {
-      login: { accountId: user.id, amr: done.amr, acr: done.acr, ts: Math.floor(done.decidedAt / 1000), remember: true },
-      qrid,
-    });
-    if (first) services.approvals.recordCompletion(done);
+    await finishApprovedLogin(services, ctx, details, done);
   };
+}
+
+/**
+ * Hands an approved request's login to oidc-provider: the account is the approving device's
+ * owner (checked again here: the device must still exist and the user be active), with the
+ * amr/acr the approval earned. The session record names the requester (the browser, or the
+ * device that used the device grant) and the approving device.
+ */
+export async function finishApprovedLogin(services: Services, ctx: Context, details: InteractionDetails, done: Approval): Promise<void> {
+  const user = await confirmApprover(services, done);
+  // A page that posts again (a lost redirect, a reload) gets the same result, counted once.
+  const first = details.result?.login === undefined;
+  const qrid: QridLoginDetails = { approvalId: done.id, deviceId: done.deviceId, userAgent: done.requesterUserAgent, ip: done.requesterIp };
+  await finishInteraction(services, ctx, {
+    // No amr at all rather than an empty list: a device's own session earns no method name.
+    login: { accountId: user.id, ...(done.amr.length ? { amr: done.amr } : {}), acr: done.acr, ts: Math.floor(done.decidedAt / 1000), remember: true },
+    qrid,
+  });
+  if (first) services.approvals.recordCompletion(done);
 }

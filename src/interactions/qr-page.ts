@@ -10,6 +10,9 @@ import type { Services } from '../services.js';
 import { renderConsent } from './consent.js';
 import { csrfBindingFor, finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.js';
 import { acrRequest } from '../provider/assurance.js';
+import { deviceRequestOf } from '../provider/device-flow.js';
+import { currentDevice } from '../phone/device-session.js';
+import { renderApprovalOnDevice, thisDeviceOffer } from './sign-in-on-device.js';
 import { qrSvg } from '../web/qr-image.js';
 
 /** GET /interaction/:uid — the QR page (login prompt) or the consent page. */
@@ -30,19 +33,30 @@ export function qrPage(services: Services) {
       return;
     }
     await services.limiter.hit('qr', { address: clientAddress(ctx) }, services.config.rate_limits.qr_per_ip);
+    // A device grant's verification: what asked is the device (a TV, a terminal), not this browser.
+    const device = await deviceRequestOf(services.provider, details);
     const { approval, qr } = await services.approvals.start(
       {
+        kind: device ? 'device-code' : 'browser',
         uid: details.uid,
         clientId,
-        expiresAt: details.exp * 1000,
-        ip: clientAddress(ctx),
-        userAgent: ctx.get('User-Agent'),
+        expiresAt: device ? Math.min(details.exp * 1000, device.expiresAt) : details.exp * 1000,
+        ...(device
+          ? { deviceCode: device.deviceCode, ip: device.ip, userAgent: device.userAgent, requestedAt: device.requestedAt }
+          : { ip: clientAddress(ctx), userAgent: ctx.get('User-Agent') }),
         // prompt=login or an exceeded max_age: an old verification does not count.
         freshRequired: details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') || details.params.max_age !== undefined,
         acrValues: acr.values,
       },
       { typedCode: typedCodeChoice(ctx) },
     );
+    // This browser is an enrolled device: it may answer the request itself. For a device grant
+    // opened on the phone, that is the whole point: show the approval screen, not a QR.
+    const thisDevice = await currentDevice(services, ctx);
+    if (thisDevice && approval.kind === 'device-code') {
+      await renderApprovalOnDevice(services, ctx, thisDevice, approval);
+      return;
+    }
     // This browser already holds someone's qrid session (prompt=login, max_age, another user):
     // say whose, so a person on a shared computer notices it is not theirs.
     const signedInAs = details.session?.accountId ? await services.users.find(details.session.accountId) : undefined;
@@ -60,6 +74,7 @@ export function qrPage(services: Services) {
       appUrl: appUrl(client),
       serverNow: Date.now(),
       signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
+      thisDevice: thisDevice ? await thisDeviceOffer(services, thisDevice, approval, ctx) : undefined,
     });
   };
 }

@@ -6,7 +6,8 @@ import { localeOf } from '../i18n/locale.js';
 import { renderPhoneHome } from './phone-home.js';
 import { clientAddress } from '../web/client-address.js';
 import { readForm } from '../web/read-form.js';
-import { normalizeTypedCode } from '../security/tokens.js';
+import { formatTypedCode, normalizeTypedCode } from '../security/tokens.js';
+import { pendingUserCode } from '../provider/device-flow.js';
 import type { Services } from '../services.js';
 import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js';
 import { requireDevice } from './require-device.js';
@@ -39,6 +40,12 @@ export function enterTypedCode(services: Services) {
       approval = await services.decisions.claim({ typedCode: code }, signedIn, 'device-session', clientAddress(ctx));
     } catch (error) {
       if (!(error instanceof QridError) || !CODE_PROBLEMS.has(error.code)) throw error;
+      // One alphabet, one field: a device grant's user code goes on to its verification.
+      if (code && error.code === 'typed_code_invalid' && (await pendingUserCode(services.provider, code))) {
+        ctx.status = 303;
+        ctx.redirect(`${new URL(services.provider.urlFor('code_verification')).pathname}?user_code=${formatTypedCode(code)}`);
+        return;
+      }
       await limiter.recordFailure('typed-code-failures', 'everyone');
       // Back to the form, with what went wrong beside the field and the code as typed.
       const { t } = localeOf(ctx);

@@ -10,8 +10,13 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
     client_name: client.client_name,
     redirect_uris: client.redirect_uris,
     post_logout_redirect_uris: client.post_logout_redirect_uris,
-    response_types: ['code'],
-    grant_types: client.refresh_tokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+    // A client with no redirect URI uses the device grant alone: no browser redirects at all.
+    response_types: client.redirect_uris.length ? ['code'] : [],
+    grant_types: [
+      ...(client.redirect_uris.length ? ['authorization_code'] : []),
+      ...(client.refresh_tokens ? ['refresh_token'] : []),
+      ...(client.device_grant ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
+    ],
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     token_endpoint_auth_method: authMethodOf(client),
     // RPs get auth_time in every ID token, so they can apply their own freshness rules.

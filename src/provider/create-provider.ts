@@ -4,15 +4,16 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 
 import type { Consents } from '../accounts/consents.js';
 import type { Users } from '../accounts/users.js';
-import { createOidcAdapter } from '../adapters/oidc-adapter.js';
+import { createOidcAdapter, DEVICE_CODE_KEPT_SECONDS } from '../adapters/oidc-adapter.js';
 import type { ClientConfig, Config } from '../config/schema.js';
 import type Keygrip from 'keygrip';
 
 import { cookieKeys as makeCookieKeys } from '../web/cookie-keys.js';
 import type { Store } from '../store/store.js';
 import type { Views } from '../web/views.js';
-import { acrPolicy } from './acr-policy.js';
+import { interactionPolicyWithChecks } from './interaction-policy.js';
 import { ACR_VALUES } from './assurance.js';
+import { deviceFlowFeature } from './device-flow.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
 import { outgoingFetch } from './outgoing-fetch.js';
@@ -53,6 +54,7 @@ export function createProvider({ config, clients = config.clients, store, users,
     Interaction: config.ttl.interaction,
     Session: config.ttl.session,
     Grant: config.ttl.grant,
+    DeviceCode: config.ttl.device_code,
   };
 
   const configuration: Configuration = {
@@ -60,7 +62,11 @@ export function createProvider({ config, clients = config.clients, store, users,
     // PAR request URIs live at most as long as an interaction; models qrid sets no TTL for
     // (device flow, CIBA: not enabled) get the longest of them all.
     adapter: createOidcAdapter(store, (model) =>
-      model === 'PushedAuthorizationRequest' ? ttl.Interaction : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
+      model === 'PushedAuthorizationRequest'
+        ? ttl.Interaction
+        : model === 'DeviceCode'
+          ? ttl.DeviceCode + DEVICE_CODE_KEPT_SECONDS
+          : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
     ),
     clients: clients.map(toClientMetadata),
     findAccount: findAccount(users),
@@ -120,6 +126,8 @@ export function createProvider({ config, clients = config.clients, store, users,
       },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
+      // For clients with `device_grant: true` (provider/device-flow.ts).
+      deviceFlow: deviceFlowFeature(views),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -142,7 +150,7 @@ export function createProvider({ config, clients = config.clients, store, users,
     ttl,
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: acrPolicy(),
+      policy: interactionPolicyWithChecks(),
     },
     // First-party apps are trusted by the organisation: their grant is made without a consent
     // page. For any other app, what the person allowed before (remembered for the account, not

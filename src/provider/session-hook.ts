@@ -24,13 +24,15 @@ export function recordSessions(services: Services) {
     await next();
     const oidc = (ctx as unknown as KoaContextWithOIDC).oidc;
     if (oidc?.route === 'end_session_confirm') return recordSignOut(services, oidc);
-    if (!oidc || (oidc.route !== 'resume' && oidc.route !== 'authorization')) return;
+    // `device_resume`: a device grant verified in this browser (the session is this browser's).
+    const resumed = oidc?.route === 'resume' || oidc?.route === 'device_resume';
+    if (!oidc || (!resumed && oidc.route !== 'authorization')) return;
     const session = oidc.session;
     if (!session?.accountId || !session.uid) return;
     try {
       const details = (oidc.result as { qrid?: QridLoginDetails } | undefined)?.qrid;
       const started =
-        oidc.route === 'resume' &&
+        resumed &&
         oidc.result?.login !== undefined &&
         details !== undefined &&
         (await services.sessions.save({

@@ -21,5 +21,7 @@ export async function approvalDetails(services: Services, ctx: Context, approval
     network: approximateNetwork(approval.requesterIp),
     sameNetwork: approximateNetwork(approval.requesterIp) === approximateNetwork(clientAddress(ctx)),
     age: locale.ago(approval.createdAt),
+    // A device grant: RFC 8628 §5.4's warning against codes someone else sent.
+    deviceGrant: approval.kind === 'device-code',
   };
 }

@@ -1,39 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { BackchannelReceiver } from '../support/backchannel.js';
 import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { CONFIDENTIAL, type RunningQrid, startQrid, TEST_RP_CLIENT } from '../support/start-qrid.js';
-
-/** A relying party's back-channel logout endpoint on loopback, collecting logout tokens. */
-class BackchannelReceiver {
-  readonly tokens: string[] = [];
-  #server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const token = new URLSearchParams(body).get('logout_token');
-        if (token) this.tokens.push(token);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/backchannel`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
-  }
-}
 
 describe('sessions on the phone', () => {
   const receiver = new BackchannelReceiver();
