@@ -68,6 +68,12 @@
     }
   }
 
+  // The page's own ways in ("Sign in on this device", a passkey) complete the sign-in in their
+  // response: once one is sent, the approval it causes must not send the completion form too.
+  document.addEventListener('submit', (event) => {
+    if (!event.defaultPrevented && event.target && event.target.id !== 'complete-form') completing = true;
+  });
+
   function setState(next) {
     if (!next || next === state) return;
     state = next;

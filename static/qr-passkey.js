@@ -23,14 +23,8 @@
         if (!response.ok) throw new Error(options.error_description || response.statusText);
         const assertion = await webauthn().startAuthentication({ optionsJSON: options });
         form.elements.assertion.value = JSON.stringify(assertion);
-        if (event.submitter && event.submitter.name) {
-          const chosen = document.createElement('input');
-          chosen.type = 'hidden';
-          chosen.name = event.submitter.name;
-          chosen.value = event.submitter.value;
-          form.append(chosen);
-        }
-        form.submit();
+        // Sent again as a real submission (with the button pressed), so the page sees it go.
+        form.requestSubmit(event.submitter || undefined);
       } catch (failure) {
         if (error) {
           error.textContent = (script?.dataset.msgFailed || '{reason}').replace('{reason}', failure.message || failure);

@@ -18,6 +18,8 @@ export interface LoadOptions {
 }
 
 export const DEMO_CLIENT_ID = 'qrid-demo';
+/** The demo TV (development): a public client of the device grant alone. */
+export const DEMO_TV_CLIENT_ID = 'qrid-demo-tv';
 /** qrid's own admin console signs its administrators in through qrid, like any app. */
 export const ADMIN_CLIENT_ID = 'qrid-admin';
 
@@ -100,6 +102,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
       id_token_signed_response_alg: 'RS256',
       always_confirm_logout: false,
       device_grant: false,
+    });
+  }
+
+  if (development && !clients.some((c) => c.client_id === DEMO_TV_CLIENT_ID)) {
+    clients.push({
+      client_id: DEMO_TV_CLIENT_ID,
+      client_name: 'qrid demo TV',
+      redirect_uris: [],
+      post_logout_redirect_uris: [],
+      first_party: false,
+      refresh_tokens: true,
+      resource_server: false,
+      pkce: 'required',
+      id_token_signed_response_alg: 'RS256',
+      always_confirm_logout: false,
+      device_grant: true,
     });
   }
 

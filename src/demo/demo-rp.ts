@@ -11,6 +11,7 @@ import { localeOf } from '../i18n/locale.js';
 import { QridError } from '../errors/qrid-error.js';
 import { randomToken } from '../security/tokens.js';
 import type { Services } from '../services.js';
+import { demoTvRoutes } from './demo-tv.js';
 
 /**
  * A demo relying party at /demo (development setup only): a real authorization code + PKCE
@@ -128,5 +129,6 @@ export function demoRoutes(services: Services): Router {
     );
   });
 
+  demoTvRoutes(services, router);
   return router;
 }

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, CDPSession, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { axeEverywhere } from '../support/axe.js';
@@ -9,12 +9,12 @@ import { RelyingParty } from '../support/relying-party.js';
 import { RP_REDIRECT, type RunningQrid } from '../support/start-qrid.js';
 
 /** A phone with a platform authenticator that verifies the user (Chromium's virtual one, via CDP). */
-async function phoneWithAuthenticator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(PHONE_CONTEXT);
+async function phoneWithAuthenticator(browser: Browser, options: BrowserContextOptions = PHONE_CONTEXT): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession; authenticatorId: string }> {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       transport: 'internal',
@@ -24,19 +24,21 @@ async function phoneWithAuthenticator(browser: Browser): Promise<{ context: Brow
       automaticPresenceSimulation: true,
     },
   });
-  return { context, page };
+  return { context, page, cdp, authenticatorId };
 }
 
 describe('passkeys in Chromium (virtual authenticator)', () => {
   let qrid: RunningQrid;
   let browser: Browser;
   let enrolledPhone: Page | undefined;
+  let phoneAuthenticator: { cdp: CDPSession; authenticatorId: string } | undefined;
 
   const fixture = withQridInChromium();
   beforeAll(() => void ({ qrid, browser } = fixture));
 
   it('enrolls a passkey and approves a QR login with a fresh user-verified assertion', async () => {
-    const { context: phoneContext, page: phone } = await phoneWithAuthenticator(browser);
+    const { context: phoneContext, page: phone, cdp, authenticatorId } = await phoneWithAuthenticator(browser);
+    phoneAuthenticator = { cdp, authenticatorId };
     const desktop = await (await browser.newContext()).newPage();
     const errors: string[] = [];
     phone.on('pageerror', (e) => errors.push(e.message));
@@ -154,5 +156,39 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     });
     expect(bare.status()).toBe(400);
     expect(await bare.text()).not.toContain('/enroll/');
+  });
+
+  it('signs the phone itself in with its passkey ("Sign in on this device"): acr passkey, no mca', async () => {
+    const phone = enrolledPhone as Page;
+    await phone.goto(`${qrid.issuer}/demo`);
+    await phone.getByRole('button', { name: 'Sign in with qrid' }).click();
+    await phone.getByRole('button', { name: 'Sign in on this device' }).click();
+    await phone.waitForSelector('#claims, form[action$="/consent"]');
+    if (await phone.locator('form[action$="/consent"]').count()) await phone.getByRole('button', { name: 'Allow' }).click();
+    const claims = JSON.parse((await phone.locator('#claims').textContent()) as string) as { amr: string[]; acr: string; preferred_username?: string };
+    expect(claims.acr).toBe('urn:qrid:acr:passkey');
+    expect(claims.amr).toContain('mfa');
+    expect(claims.amr).not.toContain('mca');
+  });
+
+  it('signs a computer in with the phone\'s passkey ("Sign in with a passkey"): the passkey names its device', async () => {
+    // The phone's passkey, reachable from the computer (as through the browser's cross-device flow).
+    const { cdp, authenticatorId } = phoneAuthenticator!;
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials.length).toBeGreaterThan(0);
+    const computer = await phoneWithAuthenticator(browser, {});
+    for (const credential of credentials) await computer.cdp.send('WebAuthn.addCredential', { authenticatorId: computer.authenticatorId, credential });
+
+    const desktop = computer.page;
+    await desktop.goto(`${qrid.issuer}/demo`);
+    await desktop.getByRole('button', { name: 'Sign in with qrid' }).click();
+    await desktop.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await desktop.waitForSelector('#claims, form[action$="/consent"]');
+    if (await desktop.locator('form[action$="/consent"]').count()) await desktop.getByRole('button', { name: 'Allow' }).click();
+    const claims = JSON.parse((await desktop.locator('#claims').textContent()) as string) as { amr: string[]; acr: string; sub: string };
+    const pat = await qrid.qrid.services.users.findByUsername('pat');
+    expect(claims).toMatchObject({ sub: pat?.id, acr: 'urn:qrid:acr:passkey' });
+    expect(claims.amr).toContain('mfa');
+    await computer.context.close();
   });
 });
