@@ -24,6 +24,7 @@ import { tokenRateLimit } from './provider/token-rate-limit.js';
 import { staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
 import { devicePolling } from './provider/device-polling.js';
+import { deviceVerificationGuard } from './provider/device-verification-guard.js';
 import { offlineAccessNotice } from './provider/offline-access-notice.js';
 import { userCodeLimits } from './provider/user-code-limits.js';
 import { recordSessions } from './provider/session-hook.js';
@@ -58,6 +59,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   liveProvider.extend((provider) => {
     provider.use(tokenRateLimit(services));
     provider.use(recordSessions(services));
+    provider.use(deviceVerificationGuard(services));
     provider.use(devicePolling(store, config));
     provider.use(userCodeLimits(services));
   });

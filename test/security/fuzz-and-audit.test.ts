@@ -8,7 +8,7 @@ import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, PHONE_UA, withTypedCode } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { openQrPage, signIn } from '../support/sign-in.js';
-import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+import { type RunningQrid, startQrid, TEST_RP_CLIENT } from '../support/start-qrid.js';
 
 /** Security suite, items 10, 14 and 15 (see SECURITY.md). */
 describe('security: stale phones, malformed input, audit trail', () => {
@@ -27,7 +27,10 @@ describe('security: stale phones, malformed input, audit trail', () => {
     // Generous limits: the fuzzer is not testing rate limits (item 3 does).
     const many = 10_000_000;
     qrid = await startQrid(
-      { rate_limits: { qr_failures_per_ip: many, typed_code_per_ip: many, approval_per_ip: many, qr_per_ip: many, enrollment_per_ip: many, token_per_ip: many } },
+      {
+        rate_limits: { qr_failures_per_ip: many, typed_code_per_ip: many, typed_code_failures_global: many, approval_per_ip: many, qr_per_ip: many, enrollment_per_ip: many, token_per_ip: many },
+        clients: [TEST_RP_CLIENT, { client_id: 'tv', client_name: 'TV', device_grant: true }],
+      },
       { logger: createLogger('info', sink) },
     );
     ({ phone } = await enrolledPhone(qrid));
@@ -83,6 +86,8 @@ describe('security: stale phones, malformed input, audit trail', () => {
       '/admin/login', '/admin/callback', '/api/companion/enroll', '/api/companion/approvals', '/healthz', '/readyz', '/metrics',
       '/static/{h}', '/auth', '/token', '/me', '/jwks', '/session/end', '/session/end/confirm', '/token/introspection',
       '/token/revocation', '/.well-known/openid-configuration', '/{h}',
+      `/interaction/${waiting.uid}/this-device`, `/interaction/${waiting.uid}/this-device/passkey-options`, `/interaction/${waiting.uid}/passkey`,
+      `/interaction/${waiting.uid}/passkey-options`, '/interaction/{h}/this-device', '/device', '/device/auth', '/device/{h}',
     ];
     const segment = fc.oneof(
       fc.string({ maxLength: 40 }),
