@@ -2,20 +2,20 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 
-import { TYPED_CODE_ALPHABET, TYPED_CODE_LENGTH } from '../security/tokens.js';
+import { TYPED_CODE_LENGTH } from '../security/tokens.js';
 import { clientAddress } from '../web/client-address.js';
 import type { Views } from '../web/views.js';
 import { devicePages } from './device-pages.js';
 
 /**
  * The device authorization grant (RFC 8628), oidc-provider's `features.deviceFlow`. Its user
- * codes are qrid's typed codes: the same 20 consonants, 8 of them, shown as BCDF-GHJK, so one
- * alphabet, one field on the phone and one set of guessing limits serve both (SECURITY.md).
+ * codes are qrid's typed codes: oidc-provider's `base-20` is the same 20 consonants as
+ * TYPED_CODE_ALPHABET (test/device-grant/device-flow.test.ts checks the codes it makes), 8 of
+ * them, shown as BCDF-GHJK, so one alphabet, one field on the phone and one set of guessing
+ * limits serve both (SECURITY.md).
  */
 export const USER_CODE_CHARSET = 'base-20';
 export const USER_CODE_MASK = `${'*'.repeat(TYPED_CODE_LENGTH / 2)}-${'*'.repeat(TYPED_CODE_LENGTH / 2)}`;
-/** oidc-provider's `base-20`, which must stay qrid's typed-code alphabet (a test holds them together). */
-export const BASE_20 = TYPED_CODE_ALPHABET;
 
 export function deviceFlowFeature(views: Views): NonNullable<NonNullable<Configuration['features']>['deviceFlow']> {
   const pages = devicePages(views);
