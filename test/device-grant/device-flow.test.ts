@@ -5,7 +5,7 @@ import { TYPED_CODE_ALPHABET } from '../../src/security/tokens.js';
 import { BackchannelReceiver } from '../support/backchannel.js';
 import { BrowserClient, field } from '../support/browser-client.js';
 import { answerVerification, openVerification } from '../support/device-grant.js';
-import { enrolledPhone } from '../support/phone.js';
+import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -97,6 +97,25 @@ describe('device grant', () => {
     const screen = await openVerification(phone, typed.location as string);
     await answerVerification(phone, screen);
     expect((await oidc.pollDeviceAuthorizationGrant(tv, started)).claims()?.sub).toBe(userId);
+  });
+
+  it('works from a computer too: the code typed at /device there shows a QR, which the phone scans', async () => {
+    const started = await start();
+    const computer = new BrowserClient(qrid.issuer);
+    const form = await computer.get('/device');
+    expect(form.text).toContain('id="device-warning"');
+    const confirm = await computer.follow(await computer.postForm('/device', { xsrf: field(form.text, 'xsrf'), user_code: started.user_code }));
+    const qrPage = await computer.follow(
+      await computer.postForm('/device', { xsrf: field(confirm.text, 'xsrf'), user_code: field(confirm.text, 'user_code'), confirm: 'yes' }),
+    );
+    const waiting = readQrPage(qrPage);
+    const approval = await phone.get(new URL(waiting.qrUrl).pathname);
+    expect(approval.text).toContain('id="device-warning"');
+    expect(approval.text).toContain('Samsung');
+    await answerQr(phone, waiting.qrUrl);
+    const done = await computer.follow(await computer.postForm(`/interaction/${waiting.uid}/complete`, { csrf: waiting.csrf }));
+    expect(done.text).toContain('is signed in on your device');
+    expect((await oidc.pollDeviceAuthorizationGrant(tv, started)).claims()?.amr).toEqual(['mca']);
   });
 
   it('tells the TV access_denied when the phone denies', async () => {
