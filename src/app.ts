@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import Koa from 'koa';
 
 import type { Config } from './config/schema.js';
@@ -21,7 +23,7 @@ import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { metricsExposure } from './observability/metrics-exposure.js';
 import { storeGuard } from './web/store-guard.js';
 import { tokenRateLimit } from './provider/token-rate-limit.js';
-import { staticDir, webauthnBrowserBundle } from './paths.js';
+import { jsqrBundle, staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
 import { devicePolling } from './provider/device-polling.js';
 import { deviceVerificationGuard } from './provider/device-verification-guard.js';
@@ -73,7 +75,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
 
   app.use(requestLog(logger, metrics));
   app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
-  app.use(staticFiles(staticDir, { '/static/vendor/webauthn.js': webauthnBrowserBundle }));
+  app.use(
+    staticFiles(staticDir, {
+      '/static/vendor/webauthn.js': webauthnBrowserBundle,
+      '/static/vendor/jsqr.js': jsqrBundle,
+      // At the root, so the phone app's service worker may control every qrid page.
+      '/sw.js': join(staticDir, 'sw.js'),
+    }),
+  );
   const exposure = metricsExposure(config);
   if (exposure.where === 'main-port') app.use(metricsEndpoint(metrics, exposure.token));
   app.use(storeGuard(store, views));

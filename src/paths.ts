@@ -21,3 +21,5 @@ export const viewsDir = join(projectRoot, 'views');
 export const staticDir = join(projectRoot, 'static');
 /** The WebAuthn browser helper, served as /static/vendor/webauthn.js. */
 export const webauthnBrowserBundle = join(projectRoot, 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js');
+/** The QR decoder the phone's scanner uses where the browser has no BarcodeDetector, served as /static/vendor/jsqr.js. */
+export const jsqrBundle = join(projectRoot, 'node_modules/jsqr/dist/jsQR.js');

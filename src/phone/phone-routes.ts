@@ -11,6 +11,8 @@ import { claimedTarget, decideClaimed, enterTypedCode } from './typed-code.js';
 /** The phone's routes: QR landing, typed code, enrollment, home. */
 export function phoneRoutes(services: Services, router: Router): void {
   router.get('/phone', phoneHome(services));
+  // The installed app's offline page (its service worker keeps a copy: static/sw.js).
+  router.get('/offline', (ctx) => services.views.render(ctx, 'offline.njk'));
   router.get('/q/:handle', qrLanding(services));
   router.post('/q/:handle/scan', reportScan(services));
   router.post('/q/:handle/passkey-options', approvalPasskeyOptions(services, approvalByHandle));
