@@ -25,7 +25,7 @@ import { storeGuard } from './web/store-guard.js';
 import { tokenRateLimit } from './provider/token-rate-limit.js';
 import { jsqrBundle, staticDir, webauthnBrowserBundle } from './paths.js';
 import { phoneRoutes } from './phone/phone-routes.js';
-import { devicePolling } from './provider/device-polling.js';
+import { tokenPolling } from './provider/token-polling.js';
 import { deviceVerificationGuard } from './provider/device-verification-guard.js';
 import { offlineAccessNotice } from './provider/offline-access-notice.js';
 import { userCodeLimits } from './provider/user-code-limits.js';
@@ -62,7 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     provider.use(tokenRateLimit(services));
     provider.use(recordSessions(services));
     provider.use(deviceVerificationGuard(services));
-    provider.use(devicePolling(store, config));
+    provider.use(tokenPolling(store, config));
     provider.use(userCodeLimits(services));
   });
 

@@ -6,7 +6,13 @@ import { Passkeys } from './accounts/passkeys.js';
 import { SessionRecords } from './accounts/session-records.js';
 import { Users } from './accounts/users.js';
 import { ApprovalEngine } from './approvals/approval-engine.js';
+import { AddressedRequests } from './approvals/addressed-requests.js';
 import { ApprovalDecisions } from './approvals/decide-approval.js';
+import { Inbox } from './approvals/inbox.js';
+import { requesterOutcomes } from './approvals/requester-outcomes.js';
+import { PushNotifier } from './push/push-notifier.js';
+import { PushSubscriptions } from './push/push-subscriptions.js';
+import { VapidKeyStore } from './push/vapid-keys.js';
 import type { Config } from './config/schema.js';
 import { approximateNetwork } from './web/describe-client.js';
 import type { Logger } from './logging/logger.js';
@@ -54,6 +60,12 @@ export interface CoreServices {
   approvals: ApprovalEngine;
   /** The decide use case every channel calls (approvals/decide-approval.ts). */
   decisions: ApprovalDecisions;
+  /** Requests addressed to one user wait here (approvals/inbox.ts). */
+  inbox: Inbox;
+  push: PushNotifier;
+  pushSubscriptions: PushSubscriptions;
+  /** CIBA and push sign-ins: requests addressed to one user (approvals/addressed-requests.ts). */
+  addressed: AddressedRequests;
 }
 
 export interface ComposeDeps {
@@ -71,13 +83,10 @@ export async function compose(config: Config, deps: ComposeDeps): Promise<CoreSe
   const cookieKeys = makeCookieKeys(config.cookie_keys);
   const users = new Users(store);
   const consents = new Consents(store);
-  const signingKeys = new SigningKeys(store, config.cookie_keys);
-  const liveProvider = await LiveProvider.start(
-    (clients, jwks) => createProvider({ config, clients, store, users, consents, views, jwks, cookieKeys }),
-    signingKeys,
-    logger,
-    config.clients,
-  );
+  const devices = new Devices(store, config.enrollment.device_session_days);
+  const sessions = new SessionRecords(store, config.ttl.session);
+  const passkeys = new Passkeys(store, config.issuer, config.passkeys.rp_name);
+  const limiter = new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket }));
   const approvals = new ApprovalEngine(
     store,
     { handleSeconds: config.qr.handle_seconds, decisionSeconds: config.qr.decision_seconds, typedCodeSeconds: config.qr.typed_code_seconds },
@@ -85,13 +94,30 @@ export async function compose(config: Config, deps: ComposeDeps): Promise<CoreSe
     Date.now,
     config.phishing.network_rule === 'subnet' ? (a, b) => approximateNetwork(a) !== approximateNetwork(b) : () => false,
   );
+  const inbox = new Inbox(store, (id) => approvals.get(id));
+  const pushSubscriptions = new PushSubscriptions(store, config.push.endpoint_hosts);
+  const push = new PushNotifier({
+    devices,
+    subscriptions: pushSubscriptions,
+    vapid: new VapidKeyStore(store, config.cookie_keys),
+    logger,
+    subject: config.push.contact ?? (config.issuer.startsWith('https:') ? config.issuer : 'mailto:qrid@localhost'),
+  });
+  const addressed = new AddressedRequests({ approvals, inbox, push, config, logger });
+  const signingKeys = new SigningKeys(store, config.cookie_keys);
+  const liveProvider = await LiveProvider.start(
+    (clients, jwks) => createProvider({ config, clients, store, users, consents, views, jwks, cookieKeys, limiter, ciba: (request) => addressed.ciba(request) }),
+    signingKeys,
+    logger,
+    config.clients,
+  );
+  const outcomes = requesterOutcomes({ provider: () => liveProvider.current, approvals, inbox, devices, users, sessions, logger });
   approvals.onEvent = (event, approval) => {
     const outcome = event.slice('approval.'.length);
     metrics.logins.inc({ outcome });
     if (outcome === 'completed' && approval.decidedAt) metrics.approvalToCompletion.observe((Date.now() - approval.decidedAt) / 1000);
+    outcomes(event, approval);
   };
-  const passkeys = new Passkeys(store, config.issuer, config.passkeys.rp_name);
-  const limiter = new RateLimiter(store, config.rate_limits.window_seconds, (bucket) => metrics.rateLimited.inc({ bucket }));
   return {
     config,
     logger,
@@ -105,12 +131,16 @@ export async function compose(config: Config, deps: ComposeDeps): Promise<CoreSe
     cookieKeys,
     views,
     users,
-    devices: new Devices(store, config.enrollment.device_session_days),
+    devices,
     enrollments: new Enrollments(store, config.enrollment.link_seconds),
     passkeys,
     passkeySetup: new PasskeySetup(store),
     consents,
-    sessions: new SessionRecords(store, config.ttl.session),
+    sessions,
+    inbox,
+    push,
+    pushSubscriptions,
+    addressed,
     limiter,
     approvals,
     decisions: new ApprovalDecisions({

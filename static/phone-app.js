@@ -19,3 +19,83 @@
     install.hidden = true;
   });
 })();
+
+// Notifications: this phone's browser subscribes with qrid's key; qrid keeps the subscription.
+(() => {
+  'use strict';
+  const section = document.getElementById('notifications');
+  if (!section) return;
+  const csrf = document.getElementById('inbox')?.dataset.csrf;
+  const status = document.getElementById('push-status');
+  const on = document.getElementById('push-on');
+  const off = document.getElementById('push-off');
+  const supported = 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+  const show = (subscribed) => {
+    on.hidden = !supported || subscribed;
+    off.hidden = !supported || !subscribed;
+    status.textContent = subscribed ? section.dataset.msgOn : section.dataset.msgOff;
+  };
+  const post = (url, body) =>
+    fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body || {}),
+    });
+  // A browser without a push service can leave subscribe() pending for ever.
+  const withTimeout = (promise, ms) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer from the push service')), ms))]);
+  show(section.dataset.on === '1');
+  on?.addEventListener('click', async () => {
+    try {
+      if ((await Notification.requestPermission()) !== 'granted') throw new Error('notifications are not allowed for this site');
+      const registration = await navigator.serviceWorker.ready;
+      const key = section.dataset.key;
+      const subscription = await withTimeout(registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), 20000);
+      const response = await post('/phone/push', { subscription: subscription.toJSON() });
+      if (!response.ok) throw new Error((await response.json()).error_description || response.statusText);
+      show(true);
+    } catch (error) {
+      status.textContent = section.dataset.msgFailed.replace('{reason}', error.message || error);
+    }
+  });
+  off?.addEventListener('click', async () => {
+    const registration = await navigator.serviceWorker.ready.catch(() => undefined);
+    const subscription = await registration?.pushManager.getSubscription().catch(() => undefined);
+    await subscription?.unsubscribe().catch(() => {});
+    await post('/phone/push/off');
+    show(false);
+  });
+})();
+
+// The inbox: kept current while the page is open (the server says when it changed).
+(() => {
+  'use strict';
+  const inbox = document.getElementById('inbox');
+  if (!inbox || !('EventSource' in window)) return;
+  const list = document.getElementById('inbox-list');
+  const none = document.getElementById('inbox-none');
+  const refresh = async () => {
+    const response = await fetch('/phone/inbox', { headers: { 'X-CSRF-Token': inbox.dataset.csrf, Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!response.ok) return;
+    const { requests } = await response.json();
+    list.replaceChildren(
+      ...requests.map((request) => {
+        const item = document.createElement('li');
+        item.dataset.request = request.id;
+        const link = document.createElement('a');
+        link.href = request.url;
+        const app = document.createElement('strong');
+        app.textContent = request.app;
+        link.append(app);
+        item.append(link, request.bindingMessage ? ` · ${request.bindingMessage}` : '', ' · ');
+        const age = document.createElement('span');
+        age.className = 'meta';
+        age.textContent = request.age;
+        item.append(age);
+        return item;
+      }),
+    );
+    none.hidden = requests.length > 0;
+  };
+  new EventSource('/phone/inbox/events').addEventListener('changed', () => refresh().catch(() => {}));
+})();

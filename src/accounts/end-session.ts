@@ -17,6 +17,15 @@ export async function endSession(
 ): Promise<boolean> {
   const { provider, store, sessions, logger } = services;
   const { uid } = target;
+  // A sign-in with no browser session (a CIBA request approved on the phone): its grant is it.
+  const grantId = grantOfRecord(uid);
+  if (grantId) {
+    const record = await sessions.find(uid, target.accountId);
+    await revokeGrantTokens(store, grantId);
+    await sessions.remove(uid, target.accountId);
+    if (record) logger.info({ event: 'session.ended', reason, sessionUid: uid, accountId: target.accountId, approvedByDevice: record.deviceId, byAccount: actor.accountId, byDevice: actor.deviceId, ip: actor.ip }, 'session.ended');
+    return Boolean(record);
+  }
   const session = await provider.Session.findByUid(uid);
   const record = await sessions.find(uid, target.accountId);
   const accountId = session?.accountId ?? target.accountId;
@@ -59,4 +68,10 @@ export async function endSession(
     'session.ended',
   );
   return true;
+}
+
+/** Session records of sign-ins without a browser session are named `grant:<grant id>`. */
+export const grantRecordUid = (grantId: string) => `grant:${grantId}`;
+export function grantOfRecord(uid: string): string | undefined {
+  return uid.startsWith('grant:') ? uid.slice('grant:'.length) : undefined;
 }

@@ -15,6 +15,8 @@ export interface SessionRecord {
   startedAt: number;
   lastUsedAt: number;
   amr: string[];
+  /** A sign-in with no browser session (uid `grant:<id>`, a CIBA request): the app it was for. */
+  clientId?: string;
 }
 
 /**
@@ -119,6 +121,7 @@ function toFields(r: SessionRecord): Fields {
     startedAt: String(r.startedAt),
     lastUsedAt: String(r.lastUsedAt),
     amr: r.amr.join(' '),
+    ...(r.clientId ? { clientId: r.clientId } : {}),
   };
 }
 
@@ -133,5 +136,6 @@ function fromFields(f: Fields): SessionRecord {
     startedAt: Number(f.startedAt ?? 0),
     lastUsedAt: Number(f.lastUsedAt ?? 0),
     amr: (f.amr ?? '').split(' ').filter(Boolean),
+    ...(f.clientId ? { clientId: f.clientId } : {}),
   };
 }

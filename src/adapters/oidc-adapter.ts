@@ -33,10 +33,12 @@ const sessionUidKey = (uid: string) => `oidc:session-uid:${uid}`;
 const userCodeKey = (userCode: string) => `oidc:user-code:${userCode}`;
 
 /**
- * A device code stays this long past its expiry, so a device that polls late is told
- * `expired_token` (RFC 8628 §3.5) and the verification page "expired", not "unknown".
+ * A device code or CIBA request stays this long past its expiry, so a client that polls late is
+ * told `expired_token` (RFC 8628 §3.5, CIBA §11) and the verification page "expired", not
+ * "unknown".
  */
 export const DEVICE_CODE_KEPT_SECONDS = 600;
+const KEPT_PAST_EXPIRY = new Set(['DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /** The payload a model record holds (without its consumed mark, which only single-use models have). */
 export function modelPayload(record: Fields | undefined): AdapterPayload | undefined {
@@ -64,7 +66,7 @@ export function createOidcAdapter(store: Store, consumedTtlSeconds: (model: stri
     constructor(readonly name: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      const ttl = expiresIn > 0 ? expiresIn + (this.name === 'DeviceCode' ? DEVICE_CODE_KEPT_SECONDS : 0) : undefined;
+      const ttl = expiresIn > 0 ? expiresIn + (KEPT_PAST_EXPIRY.has(this.name) ? DEVICE_CODE_KEPT_SECONDS : 0) : undefined;
       const record = { payload: JSON.stringify(payload) };
       if (this.name === 'Session' && payload.uid) {
         await Promise.all([store.putRecord(sessionUidKey(payload.uid), record, ttl), store.putRecord(modelKey(this.name, id), { uid: payload.uid }, ttl)]);

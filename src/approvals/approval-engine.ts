@@ -187,7 +187,7 @@ export class ApprovalEngine {
 
   /** Whether a phone at `deviceIp` must match the number (read-only; the phone page uses it). */
   numberMatchingApplies(approval: Approval, deviceIp: string): boolean {
-    return approval.numberRequired || this.networksDiffer(approval.requesterIp, deviceIp);
+    return approval.numberRequired || approval.numberTyped || (approval.kind === 'browser' && !approval.targetAccountId && this.networksDiffer(approval.requesterIp, deviceIp));
   }
 
   /** The typed fallback: single use, then the same binding as a scan. */
@@ -216,7 +216,7 @@ export class ApprovalEngine {
     const now = this.now();
     const claiming = !approval.deviceId;
     if (!claiming && approval.decideBy <= now) throw approvalErrors.expired();
-    const numberRequired = claiming ? this.networksDiffer(approval.requesterIp, decision.ip) : approval.numberRequired;
+    const numberRequired = claiming ? approval.numberTyped || (!approval.targetAccountId && this.networksDiffer(approval.requesterIp, decision.ip)) : approval.numberRequired;
     const decideBy = claiming ? decisionDeadline(approval, now, this.timings.decisionSeconds) : approval.decideBy;
     const { fields, wrongNumber } = decisionOutcome({ ...approval, numberRequired }, decision, now);
     const decisionFields = { ...fields, deviceId: decision.deviceId, decideBy: String(decideBy), numberRequired: numberRequired ? '1' : '', usedHandle: handleHash };
@@ -270,6 +270,30 @@ export class ApprovalEngine {
   }
 
   /**
+   * Addresses a waiting browser request to one user (a push sign-in): from now on only that
+   * user's devices may open it, from their inbox, and approving needs the number the computer
+   * shows, typed. Refused once a phone has opened it.
+   */
+  async address(id: string, accountId: string): Promise<Approval> {
+    const patched = await this.store.patchRecord(
+      approvalKey(id),
+      { targetAccountId: accountId, numberTyped: '1' },
+      { ifMatch: { state: 'waiting', deviceId: '', targetAccountId: ['', accountId] } },
+    );
+    if (!patched) throw approvalErrors.notPending();
+    return fromFields(patched);
+  }
+
+  /** A device opens a request addressed to its user, from the inbox: the same binding as a scan. */
+  async claimFromInbox(id: string, deviceId: string, accountId: string, accept: Acceptance = noCheck): Promise<Approval> {
+    const approval = await this.get(id);
+    if (!approval || approval.targetAccountId !== accountId) throw approvalErrors.expired();
+    const pending = pendingApproval(approval, 'inbox', this.now());
+    await accept(pending);
+    return this.#claim(pending, deviceId, '');
+  }
+
+  /**
    * The requesting browser is itself an enrolled device and answers its own request ("sign in
    * on this device", or a phone that opened a device code's verification link): it binds the
    * request to itself. No number to match: nothing is shown on another screen.
@@ -286,7 +310,10 @@ export class ApprovalEngine {
     }
     // Number matching is for a phone answering a QR another screen shows; a device code's user
     // code already binds the phone to what the device shows (and RFC 8628 §5.4 warns).
-    const numberRequired = !options.onDevice && approval.kind === 'browser' && this.networksDiffer(approval.requesterIp, deviceIp);
+    // A push sign-in always asks for the number, typed: nothing but the person's eyes ties the
+    // phone to the computer. A CIBA request has its binding message instead.
+    const numberRequired =
+      approval.numberTyped || (!options.onDevice && approval.kind === 'browser' && !approval.targetAccountId && this.networksDiffer(approval.requesterIp, deviceIp));
     const patched = await this.store.patchRecord(
       approvalKey(approval.id),
       {

@@ -11,13 +11,19 @@ import type { Fields } from '../store/store.js';
  *   to its device code (`deviceCode`) and to the interaction of the browser that opened the
  *   verification link, usually the phone itself. The requester is the device that asked: its
  *   address and user agent from the device authorization request, and when it asked.
+ * - `ciba`: an app asking a user's phone directly (OpenID Connect CIBA); its id is the
+ *   `auth_req_id`, it names its user (`targetAccountId`) and may carry a `bindingMessage`. It
+ *   reaches the user's devices by push and by the inbox on /phone, never by a QR.
+ *
+ * A request addressed to one user (`targetAccountId`: CIBA, or a browser whose person asked for
+ * a push instead of scanning) can be opened only by that user's devices, from their inbox.
  *
  * Every kind shares the state machine (approval-engine.ts), what the phone is shown (the app,
  * the requesting browser or device, its address, how long ago) and the one decide use case
  * (decide-approval.ts). The requester only ever sees `state` and timings (see `publicStatus`);
  * who approved is revealed to nobody but the step that completes the login.
  */
-export type ApprovalKind = 'browser' | 'device-code';
+export type ApprovalKind = 'browser' | 'device-code' | 'ciba';
 export type ApprovalState = 'waiting' | 'scanned' | 'approved' | 'denied' | 'expired';
 
 export interface Approval {
@@ -27,6 +33,12 @@ export interface Approval {
   uid: string;
   /** Kind `device-code`: the device code (its id) the approval answers. */
   deviceCode: string;
+  /** Addressed to this user's devices only (their inbox): CIBA, or a push sign-in. */
+  targetAccountId: string;
+  /** Number matching by typing the number the computer shows (push sign-in), not by picking one of three. */
+  numberTyped: boolean;
+  /** Kind `ciba`: the text the app shows too, so the person can tell the requests apart. */
+  bindingMessage: string;
   clientId: string;
   state: ApprovalState;
   createdAt: number;
@@ -105,6 +117,9 @@ export function toFields(a: Approval): Fields {
     kind: a.kind,
     uid: a.uid,
     deviceCode: a.deviceCode,
+    targetAccountId: a.targetAccountId,
+    numberTyped: a.numberTyped ? '1' : '',
+    bindingMessage: a.bindingMessage,
     clientId: a.clientId,
     state: a.state,
     createdAt: String(a.createdAt),
@@ -143,9 +158,12 @@ export function fromFields(f: Fields): Approval {
   const num = (name: string) => Number(f[name] ?? '0') || 0;
   return {
     id: f.id ?? '',
-    kind: f.kind === 'device-code' ? 'device-code' : 'browser',
+    kind: f.kind === 'device-code' || f.kind === 'ciba' ? f.kind : 'browser',
     uid: f.uid ?? '',
     deviceCode: f.deviceCode ?? '',
+    targetAccountId: f.targetAccountId ?? '',
+    numberTyped: f.numberTyped === '1',
+    bindingMessage: f.bindingMessage ?? '',
     clientId: f.clientId ?? '',
     state: (f.state ?? 'expired') as ApprovalState,
     createdAt: num('createdAt'),

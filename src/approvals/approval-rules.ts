@@ -14,7 +14,7 @@ import { makeQrHandle } from './qr-handle.js';
  */
 
 /** How a phone named the request: the current QR handle, the previous one (within its grace), the typed code, or by being the requesting browser. */
-export type NamedBy = 'handle' | 'previous-handle' | 'typed-code' | 'on-device';
+export type NamedBy = 'handle' | 'previous-handle' | 'typed-code' | 'on-device' | 'inbox';
 
 /**
  * The approval a handle or code named, if it can still be answered, or the error that says
@@ -26,7 +26,7 @@ export function pendingApproval(approval: Approval | undefined, namedBy: NamedBy
   const claimedInTime = approval.state === 'scanned' && approval.decideBy > now;
   if (approval.state === 'scanned' && !claimedInTime) throw approvalErrors.decisionTimeOver();
   if (approval.state !== 'waiting' && approval.state !== 'scanned') throw approvalErrors.notPending();
-  if (claimedInTime || namedBy === 'on-device') return approval;
+  if (claimedInTime || namedBy === 'on-device' || namedBy === 'inbox') return approval;
   const validUntil = namedBy === 'typed-code' ? approval.typedCodeExpiresAt : namedBy === 'previous-handle' ? approval.previousHandleUntil : approval.handleExpiresAt;
   if (validUntil <= now) throw approvalErrors.expiredQr();
   return approval;
@@ -90,6 +90,9 @@ export function newApproval(input: StartInput, now: number, fresh: FreshQr, code
     kind: input.kind ?? 'browser',
     uid: input.uid,
     deviceCode: input.deviceCode ?? '',
+    targetAccountId: input.targetAccountId ?? '',
+    numberTyped: false,
+    bindingMessage: input.bindingMessage ?? '',
     clientId: input.clientId,
     state: 'waiting',
     createdAt: Math.min(input.requestedAt ?? now, now),

@@ -51,6 +51,10 @@ export interface StartInput {
   deviceCode?: string;
   /** When the requester asked, if before now (a device code's issue time). */
   requestedAt?: number;
+  /** Addressed to this user's devices only (CIBA). */
+  targetAccountId?: string;
+  /** Kind `ciba`: shown on the phone. */
+  bindingMessage?: string;
   clientId: string;
   expiresAt: number;
   ip: string;

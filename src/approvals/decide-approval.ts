@@ -28,11 +28,14 @@ export interface Approver {
   user: User;
 }
 
-/** How the channel found the request: the QR handle, a typed code, or the id of a request this device already opened. */
-export type Target = { handle: string } | { typedCode: string } | { claimed: string };
+/**
+ * How the channel found the request: the QR handle, a typed code, a request in the user's
+ * inbox, or the id of a request this device already opened.
+ */
+export type Target = { handle: string } | { typedCode: string } | { inbox: string } | { claimed: string };
 
 export interface DecisionInput {
-  target: Exclude<Target, { typedCode: string }>;
+  target: Exclude<Target, { typedCode: string } | { inbox: string }>;
   approver: Approver;
   decision: 'approve' | 'deny';
   proof: DeviceProof;
@@ -85,8 +88,12 @@ export class ApprovalDecisions {
   async claim(target: Target, approver: Approver, proof: DeviceProof['kind'], ip: string): Promise<Approval> {
     await this.passkeyNeeded(approver.device, proof);
     const { approvals } = this.deps;
-    const accept = (approval: Approval) => this.passkeyNeeded(approver.device, proof, approval);
+    const accept = async (approval: Approval) => {
+      addressedTo(approval, approver);
+      await this.passkeyNeeded(approver.device, proof, approval);
+    };
     if ('typedCode' in target) return approvals.claimTypedCode(target.typedCode, approver.device.id, ip, accept);
+    if ('inbox' in target) return approvals.claimFromInbox(target.inbox, approver.device.id, approver.user.id, accept);
     if ('handle' in target) return this.#guardHandle(ip, () => approvals.claimHandle(target.handle, approver.device.id, ip, accept));
     const approval = await this.#find(target, approver, ip);
     await accept(approval);
@@ -121,6 +128,7 @@ export class ApprovalDecisions {
     await limiter.hit('approval', { address: input.ip }, approvalsPerAddress);
     const pending = await approvals.get(input.approvalId);
     if (!pending) throw approvalErrors.expired();
+    addressedTo(pending, input.approver);
     if (input.decision === 'approve') await this.passkeyNeeded(input.approver.device, input.proof.kind, pending);
     const claimed = await approvals.claimOnDevice(pending.id, input.approver.device.id);
     const assurance =
@@ -153,13 +161,22 @@ export class ApprovalDecisions {
     const { approvals } = this.deps;
     let approval: Approval | undefined;
     if ('handle' in target) approval = await this.#guardHandle(ip, () => approvals.lookupHandle(target.handle));
-    else {
+    else if ('inbox' in target) {
+      approval = await approvals.get(target.inbox);
+      if (!approval || approval.targetAccountId !== approver.user.id) throw approvalErrors.expired();
+    } else {
       if (!CLAIMED_ID.test(target.claimed)) throw approvalErrors.notPending();
       approval = await approvals.get(target.claimed);
       if (!approval) throw approvalErrors.expired();
       if (!approval.deviceId) throw approvalErrors.notPending();
     }
     if (approval.deviceId && approval.deviceId !== approver.device.id) throw approvalErrors.claimedElsewhere();
+    addressedTo(approval, approver);
     return approval;
   }
+}
+
+/** A request addressed to one user (CIBA, a push sign-in) is that user's devices' alone, whatever channel names it. */
+function addressedTo(approval: Approval, approver: Approver): void {
+  if (approval.targetAccountId && approval.targetAccountId !== approver.user.id) throw approvalErrors.claimedElsewhere();
 }

@@ -13,8 +13,8 @@ export function clientProblems(client: ClientConfig, index: number): string[] {
   const at = (field: string) => `clients[${index}].${field}`;
   const method = authMethodOf(client);
   const problems: string[] = [];
-  if (!client.redirect_uris.length && !client.device_grant) {
-    problems.push(`${at('redirect_uris')}: give at least one (only a client that uses just the device grant has none)`);
+  if (!client.redirect_uris.length && !client.device_grant && !client.ciba) {
+    problems.push(`${at('redirect_uris')}: give at least one (only a client that uses just the device grant or CIBA has none)`);
   }
   const hasSecret = Boolean(client.client_secret || client.client_secret_env);
   if (method.startsWith('client_secret_') && !hasSecret) {
@@ -31,6 +31,15 @@ export function clientProblems(client: ClientConfig, index: number): string[] {
   }
   if (method === 'none' && client.pkce === 'optional') {
     problems.push(`${at('pkce')}: a public client (no client authentication) always needs PKCE`);
+  }
+  if (client.ciba && method === 'none') {
+    problems.push(`${at('ciba')}: a CIBA client must authenticate (CIBA Core 7.1); give it a secret or keys`);
+  }
+  if (client.ciba === 'ping' && !client.ciba_notification_endpoint) {
+    problems.push(`${at('ciba_notification_endpoint')}: ciba: ping needs the client's https notification endpoint`);
+  }
+  if (client.ciba_notification_endpoint && client.ciba !== 'ping') {
+    problems.push(`${at('ciba_notification_endpoint')}: only used with ciba: ping`);
   }
   if (method === 'none' && client.resource_server) {
     problems.push(`${at('resource_server')}: a resource server must authenticate to introspect; give it a secret or keys`);

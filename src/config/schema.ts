@@ -59,6 +59,14 @@ export const clientSchema = z
      * tool shows a QR and a code, and the person approves on their phone.
      */
     device_grant: z.boolean().default(false),
+    /**
+     * The client may ask a user's phone directly (OpenID Connect CIBA): `poll` (it polls the
+     * token endpoint) or `ping` (qrid also calls `ciba_notification_endpoint` when decided). A
+     * CIBA client must authenticate (a secret or keys).
+     */
+    ciba: z.enum(['poll', 'ping']).optional(),
+    /** For `ciba: ping`: the client's https endpoint qrid notifies when a request is decided. */
+    ciba_notification_endpoint: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
     /** How the client's ID tokens are signed (both keys are in the JWKS). */
     id_token_signed_response_alg: z.enum(['RS256', 'ES256']).default('RS256'),
     /**
@@ -165,11 +173,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    device_flow: z
+    polling: z
       .object({
         /**
-         * Seconds a device must wait between polls of the token endpoint (RFC 8628 `interval`). A
-         * device that polls sooner gets `slow_down`, and its interval grows by 5 seconds.
+         * Seconds a device grant (RFC 8628) or CIBA client must wait between polls of the token
+         * endpoint (the `interval` it is told). Polling a pending request sooner gets `slow_down`,
+         * and the client's interval grows by 5 seconds.
          */
         interval_seconds: z.number().int().min(1).max(60).default(5),
       })
@@ -207,6 +216,31 @@ export const configSchema = z
          * `subnet`: different /24 (IPv4) or /48 (IPv6) counts as different. `off`: never.
          */
         network_rule: z.enum(['subnet', 'off']).default('subnet'),
+      })
+      .strict()
+      .prefault({}),
+    push: z
+      .object({
+        /**
+         * What a notification shows, on the lock screen too: `generic` ("A sign-in waits for
+         * your approval") or `app` (also the app's name). Never who or where.
+         */
+        lock_screen: z.enum(['generic', 'app']).default('generic'),
+        /**
+         * Push services qrid sends to (a host or a parent domain): a browser's subscription must
+         * point at one of them, so a device cannot make qrid send requests anywhere else.
+         */
+        endpoint_hosts: z
+          .array(z.string().min(1))
+          .default(['fcm.googleapis.com', 'push.services.mozilla.com', 'push.apple.com', 'notify.windows.com']),
+        /** Who runs this qrid, for push services (RFC 8292 `sub`): a mailto: or https: URL. Default: the issuer if https, else mailto:qrid@localhost. */
+        contact: z.string().regex(/^(mailto:|https:)/, 'must be a mailto: or https: URL').optional(),
+        /**
+         * "Send a notification to my phone instead" on the QR page: the person names their
+         * account and approves on a phone that gets a push, typing the number the computer shows.
+         * Off by default: SECURITY.md says what it adds to the risk.
+         */
+        sign_in: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -248,6 +282,14 @@ export const configSchema = z
         open_streams_per_interaction: z.number().int().min(1).max(100).default(4),
         /** Event streams and long-polls open at once from one client address (per instance). */
         open_streams_per_ip: z.number().int().min(1).default(50),
+        /** CIBA requests per client per window. */
+        ciba_per_client: z.number().int().min(1).default(60),
+        /** CIBA requests for one user per window, from all clients: nobody is buried in prompts. */
+        ciba_per_account: z.number().int().min(1).default(5),
+        /** "Send a notification to my phone" per named account per window. */
+        push_sign_in_per_account: z.number().int().min(1).default(5),
+        /** "Send a notification to my phone" per client address per window. */
+        push_sign_in_per_ip: z.number().int().min(1).default(10),
         window_seconds: z.number().int().min(1).default(300),
       })
       .strict()

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 
 import type { MessageKey } from '../i18n/catalogues.js';
 import { localeOf } from '../i18n/locale.js';
+import { inboxItems } from './inbox-routes.js';
 import type { Services } from '../services.js';
 import { sessionViews } from './account-view.js';
 import { currentDevice, deviceCsrfBinding, type SignedInDevice } from './device-session.js';
@@ -54,6 +55,9 @@ export async function renderPhoneHome(
     notice: extra.notice ? t(extra.notice) : undefined,
     codeError: extra.codeError,
     codeValue: extra.codeValue,
+    inbox: await inboxItems(services, ctx, user.id),
+    pushKey: (await services.push.publicKey()) ?? '',
+    pushOn: Boolean(await services.pushSubscriptions.find(device.id)),
   });
 }
 

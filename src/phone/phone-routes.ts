@@ -4,7 +4,9 @@ import type { Services } from '../services.js';
 import { endAllSessions, endOneSession, removeOwnDevice, renameOwnDevice, revokeConsent } from './account-actions.js';
 import { confirmEnrollment, enrollPage } from './enroll-page.js';
 import { linkDevice, linkOptions, passkeyRegistrationOptions, passkeyUnlockOptions, registerPasskey } from './passkey-routes.js';
+import { inboxRoutes } from './inbox-routes.js';
 import { phoneHome } from './phone-home.js';
+import { pushRoutes } from './push-routes.js';
 import { approvalByHandle, approvalPasskeyOptions, decideByHandle, qrLanding, reportScan } from './qr-landing.js';
 import { claimedTarget, decideClaimed, enterTypedCode } from './typed-code.js';
 
@@ -31,6 +33,8 @@ export function phoneRoutes(services: Services, router: Router): void {
   router.post('/phone/passkeys', registerPasskey(services));
   router.post('/phone/link/options', linkOptions(services));
   router.post('/phone/link', linkDevice(services));
+  inboxRoutes(services, router);
+  pushRoutes(services, router);
   router.get('/enroll/:token', enrollPage(services));
   router.post('/enroll/:token', confirmEnrollment(services));
 }

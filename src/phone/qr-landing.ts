@@ -44,7 +44,9 @@ export async function renderApprovalPage(
   services.views.render(ctx, 'phone-approve.njk', {
     ...(await approvalDetails(services, ctx, approval)),
     matching,
-    choices: matching ? numberChoices(approval) : [],
+    // A push sign-in: the number is typed, not picked (nothing on this phone came from the computer).
+    numberTyped: approval.numberTyped,
+    choices: matching && !approval.numberTyped ? numberChoices(approval) : [],
     user: signedIn.user,
     deviceName: signedIn.device.name,
     action,

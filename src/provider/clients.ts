@@ -16,6 +16,7 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
       ...(client.redirect_uris.length ? ['authorization_code'] : []),
       ...(client.refresh_tokens ? ['refresh_token'] : []),
       ...(client.device_grant ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
+      ...(client.ciba ? ['urn:openid:params:grant-type:ciba'] : []),
     ],
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     token_endpoint_auth_method: authMethodOf(client),
@@ -25,6 +26,8 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
   if (client.client_secret) metadata.client_secret = client.client_secret;
   if (client.jwks) metadata.jwks = client.jwks as unknown as ClientMetadata['jwks'];
   if (client.jwks_uri) metadata.jwks_uri = client.jwks_uri;
+  if (client.ciba) metadata.backchannel_token_delivery_mode = client.ciba;
+  if (client.ciba_notification_endpoint) metadata.backchannel_client_notification_endpoint = client.ciba_notification_endpoint;
   if (client.backchannel_logout_uri) {
     metadata.backchannel_logout_uri = client.backchannel_logout_uri;
     metadata.backchannel_logout_session_required = true;

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 
 import type { Consents } from '../accounts/consents.js';
@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import type { Views } from '../web/views.js';
 import { interactionPolicyWithChecks } from './interaction-policy.js';
 import { ACR_VALUES } from './assurance.js';
+import { type CibaDeps, cibaFeature } from './ciba.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
@@ -35,9 +36,25 @@ export interface ProviderDeps {
   jwks: JWK[];
   /** Shared with the parent Koa app (see http/cookie-keys.ts); made from config if absent. */
   cookieKeys?: Keygrip;
+  /** How CIBA requests reach a user's devices (provider/ciba.ts); without it (the CLI's checks) a request fails. */
+  ciba?: CibaDeps['ask'];
+  limiter?: CibaDeps['limiter'];
 }
 
-export function createProvider({ config, clients = config.clients, store, users, consents, views, jwks, cookieKeys = makeCookieKeys(config.cookie_keys) }: ProviderDeps): Provider {
+export function createProvider({
+  config,
+  clients = config.clients,
+  store,
+  users,
+  consents,
+  views,
+  jwks,
+  cookieKeys = makeCookieKeys(config.cookie_keys),
+  ciba = async () => {
+    throw new errors.TransactionFailed('this qrid cannot reach devices');
+  },
+  limiter = { hit: async () => undefined },
+}: ProviderDeps): Provider {
   const named = (pick: (c: ClientConfig) => boolean) => new Set(clients.filter(pick).map((c) => c.client_id));
   const firstParty = named((c) => c.first_party);
   const resourceServers = named((c) => c.resource_server);
@@ -66,6 +83,8 @@ export function createProvider({ config, clients = config.clients, store, users,
         ? ttl.Interaction
         : model === 'DeviceCode'
           ? ttl.DeviceCode + DEVICE_CODE_KEPT_SECONDS
+          : model === 'BackchannelAuthenticationRequest'
+            ? 600 + DEVICE_CODE_KEPT_SECONDS
           : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
     ),
     clients: clients.map(toClientMetadata),
@@ -128,6 +147,8 @@ export function createProvider({ config, clients = config.clients, store, users,
       backchannelLogout: { enabled: true },
       // For clients with `device_grant: true` (provider/device-flow.ts).
       deviceFlow: deviceFlowFeature(views),
+      // For clients with `ciba: poll | ping` (provider/ciba.ts).
+      ciba: cibaFeature({ users, limiter, config, ask: ciba }),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,

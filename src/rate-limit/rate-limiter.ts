@@ -7,12 +7,13 @@ import type { Store } from '../store/store.js';
  * client-address.ts), so every per-address limit is keyed the same way; devices and accounts
  * by id, so a budget follows them from address to address; `everyone` is one global count.
  */
-export type Subject = { address: string } | { device: string } | { account: string } | 'everyone';
+export type Subject = { address: string } | { device: string } | { account: string } | { client: string } | 'everyone';
 
 export function subjectKey(subject: Subject): string {
   if (subject === 'everyone') return 'all';
   if ('address' in subject) return `ip:${addressBlock(subject.address)}`;
   if ('device' in subject) return `device:${subject.device}`;
+  if ('client' in subject) return `client:${subject.client}`;
   return `account:${subject.account}`;
 }
 

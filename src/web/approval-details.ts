@@ -23,5 +23,7 @@ export async function approvalDetails(services: Services, ctx: Context, approval
     age: locale.ago(approval.createdAt),
     // A device grant: RFC 8628 §5.4's warning against codes someone else sent.
     deviceGrant: approval.kind === 'device-code',
+    // CIBA: the text the app shows too, to compare.
+    bindingMessage: approval.bindingMessage,
   };
 }

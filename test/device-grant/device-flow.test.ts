@@ -27,7 +27,7 @@ describe('device grant', () => {
   beforeAll(async () => {
     await receiver.start();
     qrid = await startQrid({
-      device_flow: { interval_seconds: 1 },
+      polling: { interval_seconds: 1 },
       ttl: { device_code: 15 },
       outgoing: { allow_private_hosts: ['127.0.0.1'] },
       clients: [{ client_id: 'tv-app', client_name: 'Living-room TV app', device_grant: true, first_party: true, backchannel_logout_uri: receiver.url }],

@@ -16,7 +16,7 @@ describe('device grant and sign-in on this device, in Chromium', () => {
   let browser: Browser;
   let phone: Page;
   const errors: string[] = [];
-  const fixture = withQridInChromium({ device_flow: { interval_seconds: 1 } });
+  const fixture = withQridInChromium({ polling: { interval_seconds: 1 } });
   beforeAll(async () => {
     ({ qrid, browser } = fixture);
     phone = await (await browser.newContext(PHONE_CONTEXT)).newPage();
