@@ -42,20 +42,21 @@ async function finishCiba(deps: Parameters<typeof requesterOutcomes>[0], approva
       () => false,
     );
   }
-  const result = await cibaResult(deps.provider(), { id: approval.id, approved, acr: approval.acr, amr: approval.amr, decidedAt: approval.decidedAt });
+  const record = async (grantId: string) => {
+    await deps.sessions.save({
+      uid: grantRecordUid(grantId),
+      accountId: approval.accountId,
+      deviceId: approval.deviceId,
+      approvalId: approval.id,
+      userAgent: approval.requesterUserAgent,
+      ip: approval.requesterIp,
+      startedAt: Date.now(),
+      lastUsedAt: Date.now(),
+      amr: approval.amr,
+      clientId: approval.clientId,
+    });
+  };
+  const result = await cibaResult(deps.provider(), { id: approval.id, approved, acr: approval.acr, amr: approval.amr, decidedAt: approval.decidedAt }, record);
   if (result.pingFailed) deps.logger.warn({ event: 'ciba.ping_failed', approvalId: approval.id, err: String(result.pingFailed) }, 'ciba.ping_failed');
-  if (!result.grantId) return;
-  await deps.sessions.save({
-    uid: grantRecordUid(result.grantId),
-    accountId: approval.accountId,
-    deviceId: approval.deviceId,
-    approvalId: approval.id,
-    userAgent: approval.requesterUserAgent,
-    ip: approval.requesterIp,
-    startedAt: Date.now(),
-    lastUsedAt: Date.now(),
-    amr: approval.amr,
-    clientId: approval.clientId,
-  });
-  deps.approvals.recordCompletion(approval);
+  if (result.grantId) deps.approvals.recordCompletion(approval);
 }

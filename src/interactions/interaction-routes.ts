@@ -5,6 +5,7 @@ import { completeLogin } from './complete-login.js';
 import { abortInteraction, submitConsent } from './consent.js';
 import { eventStream, longPoll } from './event-stream.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
+import { pushSignInRoutes } from './push-sign-in.js';
 import { qrPage } from './qr-page.js';
 import { rotateQr } from './rotate-qr.js';
 import { signInOnDeviceRoutes } from './sign-in-on-device.js';
@@ -23,4 +24,5 @@ export function interactionRoutes(services: Services, router: Router): void {
   router.post('/interaction/:uid/abort', abortInteraction(services));
   signInOnDeviceRoutes(services, router);
   passkeySignInRoutes(services, router);
+  pushSignInRoutes(services, router);
 }

@@ -75,6 +75,8 @@ export function qrPage(services: Services) {
       serverNow: Date.now(),
       signedInAs: signedInAs ? signedInAs.name || signedInAs.username : undefined,
       thisDevice: thisDevice ? await thisDeviceOffer(services, thisDevice, approval, ctx) : undefined,
+      pushSignIn: services.config.push.sign_in && approval.kind === 'browser',
+      pushSent: typeof ctx.query.pushed === 'string' ? ctx.query.pushed.slice(0, 64) : undefined,
     });
   };
 }

@@ -90,7 +90,8 @@ export function cibaFeature(deps: CibaDeps): NonNullable<NonNullable<Configurati
         ip: clientAddress(ctx as unknown as Context),
         userAgent: String(ctx.get('user-agent') ?? '').slice(0, 512),
         bindingMessage: typeof params.binding_message === 'string' ? params.binding_message : '',
-        expiresAt: (request.exp ?? 0) * 1000,
+        // Its lifetime in seconds (`expiration`): the saved copy's exp is not on this instance.
+        expiresAt: request.exp ? request.exp * 1000 : Date.now() + request.expiration * 1000,
         acrValues: acrRequest(params).values,
       });
     },
@@ -106,6 +107,8 @@ export function cibaFeature(deps: CibaDeps): NonNullable<NonNullable<Configurati
 export async function cibaResult(
   provider: Provider,
   outcome: { id: string; approved: boolean; acr: string; amr: string[]; decidedAt: number },
+  /** Runs once the grant exists, before the app can learn of it (qrid records the sign-in here). */
+  granted: (grantId: string) => Promise<void> = async () => undefined,
 ): Promise<{ grantId?: string; pingFailed?: unknown }> {
   const request = await provider.BackchannelAuthenticationRequest.find(outcome.id);
   if (!request || request.isExpired) return {};
@@ -125,6 +128,7 @@ export async function cibaResult(
   const named = [...Object.keys(claims.id_token ?? {}), ...Object.keys(claims.userinfo ?? {})];
   if (named.length) grant.addOIDCClaims(named);
   const grantId = await grant.save();
+  await granted(grantId);
   try {
     await provider.backchannelResult(request, grant, { acr: outcome.acr, amr: outcome.amr, authTime: Math.floor(outcome.decidedAt / 1000) });
   } catch (error) {
@@ -132,4 +136,10 @@ export async function cibaResult(
     return { grantId, pingFailed: error };
   }
   return { grantId };
+}
+
+/** A CIBA request lives as the app asks (`requested_expiry`), 10 minutes at most. */
+export function cibaRequestSeconds(_ctx: unknown, request: { params?: Record<string, unknown> }): number {
+  const asked = Number(request.params?.requested_expiry);
+  return Number.isSafeInteger(asked) && asked > 0 ? Math.min(600, asked) : 600;
 }

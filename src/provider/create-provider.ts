@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import type { Views } from '../web/views.js';
 import { interactionPolicyWithChecks } from './interaction-policy.js';
 import { ACR_VALUES } from './assurance.js';
-import { type CibaDeps, cibaFeature } from './ciba.js';
+import { type CibaDeps, cibaFeature, cibaRequestSeconds } from './ciba.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
@@ -76,8 +76,8 @@ export function createProvider({
 
   const configuration: Configuration = {
     // A consumed mark lives as long as its model's longest lifetime (the oidc adapter's note).
-    // PAR request URIs live at most as long as an interaction; models qrid sets no TTL for
-    // (device flow, CIBA: not enabled) get the longest of them all.
+    // PAR request URIs live at most as long as an interaction; device codes and CIBA requests
+    // are kept a while past their expiry; models qrid sets no TTL for get the longest of all.
     adapter: createOidcAdapter(store, (model) =>
       model === 'PushedAuthorizationRequest'
         ? ttl.Interaction
@@ -85,7 +85,7 @@ export function createProvider({
           ? ttl.DeviceCode + DEVICE_CODE_KEPT_SECONDS
           : model === 'BackchannelAuthenticationRequest'
             ? 600 + DEVICE_CODE_KEPT_SECONDS
-          : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
+            : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
     ),
     clients: clients.map(toClientMetadata),
     findAccount: findAccount(users),
@@ -168,7 +168,7 @@ export function createProvider({
     // access token is revoked). The store adapter revokes tokens by deleting their grant
     // (src/adapters/oidc-adapter.ts), so the two must always go together.
     revokeGrantPolicy: () => true,
-    ttl,
+    ttl: { ...ttl, BackchannelAuthenticationRequest: cibaRequestSeconds },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: interactionPolicyWithChecks(),
