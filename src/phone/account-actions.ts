@@ -12,7 +12,8 @@ import { deviceCookieName } from './device-session.js';
 import { requireDevice } from './require-device.js';
 import { clientAddress } from '../web/client-address.js';
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A session uid, or `grant:<id>` for a sign-in without a browser session (accounts/end-session.ts). */
+const ID = /^(grant:)?[A-Za-z0-9_-]{1,64}$/;
 const CLIENT_ID = /^[\w.:~-]{1,200}$/;
 
 /** The session a route names and qrid's record of it, only if it is the signed-in user's own. */

@@ -74,7 +74,7 @@ describe('CIBA (poll)', () => {
     expect(home.text).toContain('a direct request from the app&#39;s server (CIBA)');
     const uid = /data-session="(grant:[^"]+)"/.exec(home.text)?.[1] as string;
     expect(uid).toBeTruthy();
-    await phone.postForm(`/phone/sessions/${uid}/end`, { csrf: field(home.text, 'csrf') });
+    expect((await phone.postForm(`/phone/sessions/${uid}/end`, { csrf: field(home.text, 'csrf') })).status).toBe(303);
     await expect(oidc.refreshTokenGrant(app, refreshed.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The auth_req_id worked once.
     await expect(poll(started.auth_req_id)).rejects.toMatchObject({ error: 'invalid_grant' });
