@@ -47,9 +47,9 @@ export interface QridProcess {
 }
 
 /** The built qrid (`node dist/src/main.js`), as `npm start` runs it, on a given port. */
-export async function startQridProcess(port: number, configFile: string): Promise<QridProcess> {
+export async function startQridProcess(port: number, configFile: string, env: Record<string, string> = {}): Promise<QridProcess> {
   const child = spawn(process.execPath, [join(projectRoot, 'dist/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', QRID_CONFIG: configFile, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
