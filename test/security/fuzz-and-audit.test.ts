@@ -29,7 +29,8 @@ describe('security: stale phones, malformed input, audit trail', () => {
     qrid = await startQrid(
       {
         rate_limits: { qr_failures_per_ip: many, typed_code_per_ip: many, typed_code_failures_global: many, approval_per_ip: many, qr_per_ip: many, enrollment_per_ip: many, token_per_ip: many },
-        clients: [TEST_RP_CLIENT, { client_id: 'tv', client_name: 'TV', device_grant: true }],
+        clients: [TEST_RP_CLIENT, { client_id: 'tv', client_name: 'TV', device_grant: true }, { client_id: 'pay', client_name: 'Pay', client_secret: 'p'.repeat(40), ciba: 'poll' }],
+        push: { sign_in: true },
       },
       { logger: createLogger('info', sink) },
     );
@@ -88,6 +89,8 @@ describe('security: stale phones, malformed input, audit trail', () => {
       '/token/revocation', '/.well-known/openid-configuration', '/{h}',
       `/interaction/${waiting.uid}/this-device`, `/interaction/${waiting.uid}/this-device/passkey-options`, `/interaction/${waiting.uid}/passkey`,
       `/interaction/${waiting.uid}/passkey-options`, '/interaction/{h}/this-device', '/device', '/device/auth', '/device/{h}',
+      `/interaction/${waiting.uid}/push`, '/phone/inbox', '/phone/inbox/events', '/phone/inbox/{h}', '/phone/inbox/{h}/claim',
+      '/phone/inbox/{h}/passkey-options', '/phone/push', '/phone/push/off', '/backchannel', '/sw.js', '/offline',
     ];
     const segment = fc.oneof(
       fc.string({ maxLength: 40 }),
