@@ -32,6 +32,8 @@ export function inboxRoutes(services: Services, router: Router): void {
       ctx.status = 401;
       return;
     }
+    // Bounded like the waiting page's streams: a few per device, and per address in all.
+    const release = services.streamLimits.reserve({ interaction: `inbox:${signedIn.device.id}`, address: clientAddress(ctx) });
     ctx.respond = false;
     const { res } = ctx;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
@@ -41,6 +43,7 @@ export function inboxRoutes(services: Services, router: Router): void {
     ping.unref();
     const end = () => {
       clearInterval(ping);
+      release();
       void stop();
       res.end();
     };

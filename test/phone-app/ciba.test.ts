@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type BrowserClient, field } from '../support/browser-client.js';
 import { enrolledPhone } from '../support/phone.js';
+import { cookieHeader, openEvents } from '../support/sse.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
 const SECRET = 'ciba-client-secret-that-is-long-enough-0123456789';
@@ -78,6 +79,16 @@ describe('CIBA (poll)', () => {
     await expect(oidc.refreshTokenGrant(app, refreshed.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The auth_req_id worked once.
     await expect(poll(started.auth_req_id)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('tells an open /phone page that its inbox changed', async () => {
+    const events = await openEvents(`${qrid.issuer}/phone/inbox/events`, { Cookie: cookieHeader(phone.cookies, '/phone/inbox/events') });
+    expect(events.status).toBe(200);
+    const started = await ask();
+    expect((await events.next())?.event).toBe('changed');
+    const listed = await phone.get('/phone/inbox', { Accept: 'application/json', 'X-CSRF-Token': field((await phone.get('/phone')).text, 'csrf') });
+    expect(JSON.parse(listed.text).requests).toEqual(expect.arrayContaining([expect.objectContaining({ id: started.auth_req_id, app: 'Payments', bindingMessage: 'Order 4711' })]));
+    events.close();
   });
 
   it('tells the app access_denied when the phone denies', async () => {
