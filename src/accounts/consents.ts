@@ -42,6 +42,16 @@ export class Consents {
     return [...(await this.store.mapEntries(consentsKey(accountId)))].map(([clientId, entry]) => toConsent(clientId, entry));
   }
 
+  /** Restores a consent from a backup. */
+  async importConsent(accountId: string, consent: Consent): Promise<void> {
+    await this.store.putMapEntry(
+      consentsKey(accountId),
+      consent.clientId,
+      { scopes: consent.scopes.join(' '), claims: consent.claims.join(' '), grantedAt: String(consent.grantedAt) },
+      { ttlSeconds: KEEP_SECONDS },
+    );
+  }
+
   async forget(accountId: string, clientId: string): Promise<void> {
     await this.store.removeMapEntries(consentsKey(accountId), [clientId]);
   }

@@ -111,6 +111,19 @@ export class Devices {
     return devices.filter((d): d is Device => Boolean(d));
   }
 
+  /** Backups: a user's devices as stored, their secrets' hashes included (their cookies keep working after a restore). */
+  async exportRecords(userId: string): Promise<Fields[]> {
+    const records = await this.store.getRecords((await this.store.indexMembers(userDevicesKey(userId))).map(deviceKey));
+    return records.filter((r): r is Fields => Boolean(r));
+  }
+
+  async importRecord(fields: Fields): Promise<void> {
+    const device = fromFields(fields);
+    if (!device.id || !device.userId || !fields.secretHash) throw new Error('a device record needs an id, a user and a secret hash');
+    await this.store.putRecord(deviceKey(device.id), fields, this.#ttl());
+    await this.store.addToIndex(userDevicesKey(device.userId), device.id);
+  }
+
   #ttl(): number {
     return this.sessionDays * 24 * 3600;
   }

@@ -181,6 +181,18 @@ export class Passkeys {
     return { keyAmr: record.synced ? 'swk' : 'hwk', verifiedAt: Date.now() };
   }
 
+  /** Backups: a device's passkeys as stored (public keys and counters). */
+  async exportRecords(deviceId: string): Promise<Fields[]> {
+    const records = await this.store.getRecords((await this.store.indexMembers(devicePasskeysKey(deviceId))).map(passkeyKey));
+    return records.filter((r): r is Fields => Boolean(r));
+  }
+
+  async importRecord(fields: Fields): Promise<void> {
+    if (!fields.id || !fields.deviceId || !fields.publicKey) throw new Error('a passkey record needs an id, a device and a public key');
+    await this.store.putRecord(passkeyKey(fields.id), fields);
+    await this.store.addToIndex(devicePasskeysKey(fields.deviceId), fields.id);
+  }
+
   async removeForDevice(deviceId: string): Promise<void> {
     const ids = await this.store.indexMembers(devicePasskeysKey(deviceId));
     await this.store.deleteKeys([...ids.map(passkeyKey), devicePasskeysKey(deviceId)]);

@@ -123,6 +123,22 @@ export class Users {
     await this.store.removeFromIndex(ALL_USERS, user.id);
   }
 
+  /** Backups (src/backup/): every user as stored. */
+  async exportRecords(): Promise<Fields[]> {
+    const records = await this.store.getRecords((await this.store.indexMembers(ALL_USERS)).map(userKey));
+    return records.filter((r): r is Fields => Boolean(r));
+  }
+
+  /** Restores a user from a backup (into a store that does not have it). */
+  async importRecord(fields: Fields): Promise<void> {
+    const user = fromFields(fields);
+    if (!user.id || !USERNAME.test(user.username)) throw new Error('a user record needs an id and a valid username');
+    validGroups(user.groups);
+    if (!(await this.store.putRecordIfAbsent(usernameKey(user.username), { id: user.id }))) throw new Error(`the username ${user.username} is taken`);
+    await this.store.putRecord(userKey(user.id), toFields(user));
+    await this.store.addToIndex(ALL_USERS, user.id);
+  }
+
   async count(): Promise<number> {
     return (await this.store.indexMembers(ALL_USERS)).length;
   }

@@ -8,6 +8,7 @@ import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { CliError, needsSharedStore } from './cli-error.js';
 import { approveWithCompanion, defaultKeyFile, enrollCompanion } from './companion-commands.js';
+import { exportCommand, importCommand } from './backup-commands.js';
 import { clientsCheck } from './clients-check.js';
 import { keysList, keysRetire, keysRotate } from './keys-commands.js';
 import { invite, userLifecycle, usersAdd, usersGroups, usersList, usersSet } from './users-commands.js';
@@ -22,6 +23,8 @@ const USAGE = `usage:
   qrid users remove <username>       all of disable, then deletes the account
   qrid invite <username> [--json]
   qrid clients check                 validates the configuration and every client
+  qrid export [--file FILE]          a backup: users, groups, devices, passkeys, consents, sealed keys
+  qrid import <file>                 restores a backup into an empty store
   qrid keys list [--json]
   qrid keys rotate [--alg RS256|ES256] [--delay-hours H]   new keys: published now, signing after H hours (24)
   qrid keys retire <kid> [--force]   removes a replaced key once its tokens have expired
@@ -44,6 +47,7 @@ async function run(argv: string[]): Promise<void> {
       alg: { type: 'string' },
       'delay-hours': { type: 'string' },
       force: { type: 'boolean' },
+      file: { type: 'string' },
       json: { type: 'boolean' },
       deny: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
@@ -66,6 +70,8 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig();
 
   if (command === 'clients' && sub === 'check') return clientsCheck(config, io);
+  if (command === 'export') return withStore(config, 'export', (store) => exportCommand(config, store, io, { file: values.file }));
+  if (command === 'import' && sub) return withStore(config, 'import', (store) => importCommand(config, store, io, { file: sub }));
   if (command === 'keys' && sub === 'list') return withStore(config, 'keys list', (store) => keysList(config, store, io, values));
   if (command === 'keys' && sub === 'rotate') {
     return withStore(config, 'keys rotate', (store) => keysRotate(config, store, io, { alg: values.alg, delayHours: values['delay-hours'] }));

@@ -128,6 +128,17 @@ export class SigningKeys {
     return info;
   }
 
+  /** Backups: every key as stored (the private parts sealed: useless without the cookie keys). */
+  async exportRecords(): Promise<Fields[]> {
+    return (await this.#stored()).map((key) => ({ kid: key.kid, alg: key.alg, sealed: key.sealed, createdAt: String(key.createdAt), activatesAt: String(key.activatesAt) }));
+  }
+
+  async importRecord(fields: Fields): Promise<void> {
+    const key = fromFields(fields);
+    if (!key.kid || !key.sealed || (fields.alg !== 'RS256' && fields.alg !== 'ES256')) throw new Error('a signing key record needs a kid, an algorithm and its sealed key');
+    await this.#save(key);
+  }
+
   async #stored(): Promise<StoredKey[]> {
     const kids = await this.store.indexMembers(INDEX);
     const records = await this.store.getRecords(kids.map(keyRecord));

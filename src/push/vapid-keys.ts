@@ -31,6 +31,17 @@ export class VapidKeyStore {
     return this.#loaded;
   }
 
+  /** Backups: the key pair as stored (the private key sealed), if one was made. */
+  async exportRecord(): Promise<Record<string, string> | undefined> {
+    return this.store.getRecord(RECORD);
+  }
+
+  async importRecord(fields: Record<string, string>): Promise<void> {
+    if (!fields.publicKey || !fields.sealed) throw new Error('a push key record needs its public key and sealed private key');
+    await this.store.putRecord(RECORD, { publicKey: fields.publicKey, sealed: fields.sealed });
+    this.#loaded = undefined;
+  }
+
   async #load(): Promise<VapidKeys> {
     const fresh = webpush.generateVAPIDKeys();
     // The first instance to get here decides; everyone reads what landed.
