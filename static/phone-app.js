@@ -97,5 +97,22 @@
     );
     none.hidden = requests.length > 0;
   };
-  new EventSource('/phone/inbox/events').addEventListener('changed', () => refresh().catch(() => {}));
+  // EventSource reconnects by itself after a dropped connection, but not after a refusal (429,
+  // or 503 while the store fails over): then the page opens a new one a little later. Each
+  // (re)connection reads the inbox, so nothing that changed in between is missed.
+  let opened = false;
+  const listen = () => {
+    const source = new EventSource('/phone/inbox/events');
+    source.addEventListener('changed', () => refresh().catch(() => {}));
+    source.onopen = () => {
+      if (opened) refresh().catch(() => {});
+      opened = true;
+    };
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return;
+      source.close();
+      setTimeout(listen, 3000 + Math.random() * 2000);
+    };
+  };
+  listen();
 })();

@@ -191,6 +191,11 @@
       if (FINAL.includes(state) || failures >= 4) {
         stop();
         listen();
+      } else if (source.readyState === EventSource.CLOSED) {
+        // Refused (429, or 503 while the store fails over): EventSource does not try again by
+        // itself, so the page does, a little later; the new stream's first event catches up.
+        stop();
+        setTimeout(listen, 2000 + Math.random() * 1000);
       }
     };
   }

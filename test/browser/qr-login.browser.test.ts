@@ -68,7 +68,7 @@ describe('QR sign-in in Chromium', () => {
     // The phone opens it: the desktop learns it was scanned, without any personal data.
     await phone.goto(qrUrl);
     await expect.poll(() => phone.getByRole('heading', { level: 1 }).textContent()).toContain('qrid demo app');
-    await expect.poll(() => desktop.locator('#status').textContent(), { timeout: 5000 }).toContain('Check your phone');
+    await expect.poll(() => desktop.locator('#status').textContent(), { timeout: 15_000 }).toContain('Check your phone');
     expect(await phone.locator('#approval-details').textContent()).toContain('Chrome');
     if (shots) {
       await phone.screenshot({ path: `${shots}/phone-approve.png` });

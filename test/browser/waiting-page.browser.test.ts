@@ -71,6 +71,28 @@ describe('the waiting page in Chromium', () => {
     await finishAtDemo(desktop);
   });
 
+  it('listens again after its stream is refused (a 503 while the store fails over, or a 429): the approval still signs the computer in', async () => {
+    const { page: desktop } = await waitingDesktop();
+    await phone.goto(await qrUrlOf(desktop));
+    await phone.getByRole('button', { name: 'Deny' }).click();
+    await expect.poll(() => stateOf(desktop)).toBe('denied');
+    // The next stream the page opens is refused, as during a Redis failover; EventSource gives
+    // up on a refusal, so only the page's own retry can bring it back.
+    let refusals = 0;
+    await desktop.route('**/interaction/*/events', async (route) => {
+      refusals += 1;
+      await route.fulfill({ status: 503, contentType: 'text/html', body: 'unavailable' });
+    });
+    await desktop.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => stateOf(desktop)).toBe('waiting');
+    await expect.poll(() => refusals).toBe(1);
+    await desktop.unrouteAll();
+    // The page's next try is on its clock, which stands still until moved.
+    await desktop.clock.fastForward(5_000);
+    await approveOnPhone(await qrUrlOf(desktop), desktop);
+    await finishAtDemo(desktop);
+  });
+
   it('keeps focus and says each state: scanned (with the number), more time, a new code', async () => {
     const { page: desktop } = await waitingDesktop();
     await desktop.getByText("Can't scan? Type a code instead").focus();

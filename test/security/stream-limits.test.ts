@@ -59,7 +59,7 @@ describe('security: waiting-page streams are bounded and end with their interact
     expect(JSON.parse(polled.text)).toMatchObject({ error: 'too_many_streams' });
 
     streams[0]!.close();
-    await expect.poll(async () => (await poll(desktop, waiting.uid)).status, { timeout: 10_000 }).not.toBe(429);
+    await expect.poll(async () => (await poll(desktop, waiting.uid)).status, { timeout: 20_000 }).not.toBe(429);
   });
 
   it('[18] one address gets a bounded number of streams across interactions', async () => {
