@@ -14,7 +14,7 @@ const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expire
  *
  * The stream subscribes first and then reads the approval, so no change can fall between the
  * two; its first event is the state it read, so a page that reconnects (to any instance)
- * catches up at once. It ends with a final state, and at the interaction's expiry at the
+ * catches up at once. Every keep-alive (HEARTBEAT_MS) reads it again, for a message pub/sub lost. It ends with a final state, and at the interaction's expiry at the
  * latest. Open streams and long-polls are limited per interaction and per client address
  * (stream-limits.ts).
  */
@@ -64,11 +64,15 @@ export function eventStream(services: Services) {
     const write = (chunk: string) => {
       if (!ended) body.write(chunk);
     };
-    // A final state ends the stream in the same write that carries it.
+    // A final state ends the stream in the same write that carries it. A status the page has
+    // already been sent is not sent again.
+    let sent = '';
     const sendStatus = (prefix: string, status: PublicStatus) => {
-      const chunk = `${prefix}${eventText(status)}`;
-      if (FINAL.has(status.state)) end(chunk);
-      else write(chunk);
+      const text = eventText(status);
+      if (text === sent) return;
+      sent = text;
+      if (FINAL.has(status.state)) end(`${prefix}${text}`);
+      else write(`${prefix}${text}`);
     };
     // A missing approval reads as expired, which is final.
     sendStatus(RETRY, first);
@@ -76,7 +80,16 @@ export function eventStream(services: Services) {
 
     deliver = (status) => sendStatus('', status);
     unregister = services.streams.add({
-      ping: () => write(': keep-alive\n\n'),
+      ping: () => {
+        write(': keep-alive\n\n');
+        // Pub/sub delivers at most once, and Redis keeps nothing while a subscriber reconnects
+        // (a failover, a cluster topology change): each keep-alive reads the approval again, so
+        // a lost message delays the page by one heartbeat, never for good.
+        services.approvals.forInteraction(uid).then(
+          (approval) => deliver(services.approvals.status(approval)),
+          () => undefined, // the store is down: the next keep-alive tries again
+        );
+      },
       close: () => end(eventText({ reason: 'shutdown' }, 'reconnect')),
     });
     // Nothing outlives the interaction: at its expiry the page is told, and the stream ends.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { HEARTBEAT_MS } from '../../src/interactions/stream-registry.js';
 import { BrowserClient } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage, type WaitingPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
@@ -49,6 +50,22 @@ describe('the event stream’s catch-up', () => {
     expect(events.status).toBe(200);
     expect(await states(events)).toEqual(['approved']);
   });
+
+  it('an answer whose message was lost (Redis keeps nothing while a subscriber reconnects) still reaches the open stream, at the next keep-alive', async () => {
+    const { desktop, waiting } = await waitingPage();
+    const events = await stream(desktop, waiting);
+    expect(JSON.parse((await events.next())?.data as string)).toMatchObject({ state: 'waiting' });
+    const publish = qrid.store.publish;
+    qrid.store.publish = async () => {}; // every message of the phone's answer is lost
+    try {
+      await answerQr(phone, waiting.qrUrl);
+    } finally {
+      qrid.store.publish = publish;
+    }
+    const next = await events.next(HEARTBEAT_MS * 3);
+    expect(JSON.parse(next?.data as string)).toMatchObject({ state: 'approved' });
+    expect(await events.next()).toBeUndefined();
+  }, HEARTBEAT_MS * 4);
 
   it('nothing happened since the page: the current state first, then the phone’s answer as it comes', async () => {
     const { desktop, waiting } = await waitingPage();
