@@ -21,12 +21,12 @@ export async function loadJwks(base: string): Promise<ReturnType<typeof createLo
   return createLocalJWKSet((await (await fetch(`${base}/jwks`)).json()) as JSONWebKeySet);
 }
 
-function pkce() {
+export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-function authorizePath(challenge: string, state: string): string {
+export function authorizePath(challenge: string, state: string): string {
   return `/auth?${new URLSearchParams({
     client_id: BENCH_CLIENT,
     response_type: 'code',

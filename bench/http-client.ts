@@ -116,9 +116,9 @@ export class EventStream {
    * goes back for the next request. Without it the stream gets a connection of its own, closed
    * with it: for the thousands of pages held open at once, which a pool of 64 could not carry.
    */
-  static async open(url: string, jar: Jar, { pooled = false }: { pooled?: boolean } = {}): Promise<EventStream> {
+  static async open(url: string, jar: Jar, { pooled = false, headers = {} }: { pooled?: boolean; headers?: Record<string, string> } = {}): Promise<EventStream> {
     const controller = new AbortController();
-    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream' }, pooled ? jar.agent : false, undefined, controller.signal);
+    const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream', ...headers }, pooled ? jar.agent : false, undefined, controller.signal);
     if (response.statusCode !== 200) {
       response.resume();
       throw new Error(`event stream answered ${response.statusCode}`);
@@ -127,7 +127,7 @@ export class EventStream {
   }
 
   /** Resolves with the next event's data (JSON) and the time it arrived. */
-  async next(): Promise<{ data: { state: string; number?: number }; at: number }> {
+  async next(): Promise<{ data: { state: string; number?: number; reason?: string }; at: number }> {
     for (;;) {
       const end = this.#buffer.indexOf('\n\n');
       if (end >= 0) {

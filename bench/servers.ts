@@ -52,7 +52,9 @@ export function cpuSplit(): { server: string; generator: string } | undefined {
 }
 const onCpus = (cpus: string | undefined) => (cpus ? ['taskset', '--cpu-list', cpus] : []);
 
-export type StoreChoice = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
+export type StoreChoice =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string; prefix: string; sentinel?: { name: string; ports: number[] } };
 
 /** One public first-party client, no rate limit in the way, metrics behind a token: the same for every server. */
 export function writeConfig(issuer: string, store: StoreChoice): string {
@@ -69,6 +71,9 @@ export function writeConfig(issuer: string, store: StoreChoice): string {
       'store:',
       `  kind: ${store.kind}`,
       ...(store.kind === 'redis' ? [`  redis_url: ${store.url}`, `  key_prefix: "${store.prefix}"`] : []),
+      ...(store.kind === 'redis' && store.sentinel
+        ? [`  sentinel: { name: ${store.sentinel.name}, nodes: [${store.sentinel.ports.map((port) => `{ host: 127.0.0.1, port: ${port} }`).join(', ')}] }`]
+        : []),
       `rate_limits: { typed_code_per_ip: ${big}, approval_per_ip: ${big}, qr_per_ip: ${big}, enrollment_per_ip: ${big}, token_per_ip: ${big}, qr_failures_per_ip: ${big}, open_streams_per_ip: ${big} }`,
       'clients:',
       `  - client_id: ${BENCH_CLIENT}`,
@@ -146,13 +151,14 @@ export async function flowTarget(server: Server, floor: boolean): Promise<FlowTa
   return { browserBase: server.base, phoneBase: server.base, issuer: server.base, phone, jwks: await loadJwks(server.base) };
 }
 
-async function enrollPhone(server: Server): Promise<Jar> {
+/** The phone, enrolled through the setup link the server printed; `base`: where it reaches qrid (the server, or a load balancer in front). */
+export async function enrollPhone(server: Server, base = server.base): Promise<Jar> {
   await until('the setup link', async () => /\/enroll\/[\w-]{22}/.test(server.output()));
   const path = (/\/enroll\/[\w-]{22}/.exec(server.output()) as RegExpExecArray)[0];
   const phone = new Jar(deviceAgent());
-  const page = await request(server.base, phone, 'GET', path);
+  const page = await request(base, phone, 'GET', path);
   const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'enrollment csrf');
-  const done = await request(server.base, phone, 'POST', path, { form: { csrf, username: 'bench', device_name: 'bench phone' } });
+  const done = await request(base, phone, 'POST', path, { form: { csrf, username: 'bench', device_name: 'bench phone' } });
   if (done.status !== 303) throw new Error(`enrollment answered ${done.status}`);
   return phone;
 }

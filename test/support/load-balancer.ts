@@ -2,10 +2,15 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A tiny reverse proxy standing in for the load balancer in front of several qrid instances.
- * A request may pick its backend with `X-Backend: <name>` (so a test can say "the browser
- * waits on A, the phone approves through B"); otherwise the first live backend serves it.
- * Bodies and responses are streamed, so Server-Sent Events pass through.
+ * A tiny reverse proxy standing in for the load balancer in front of several qrid instances
+ * (the tests' and the soak's). A request may name its backend with `X-Backend: <name>` (so a
+ * test can say "the browser waits on A, the phone approves through B"); it goes there first,
+ * otherwise to the first backend. As real load balancers do, a request that no backend received
+ * (connection refused: an instance stopped or restarting) goes to the next one, whatever its
+ * method; one that failed after it was sent is retried only if it is a GET. Request bodies
+ * are small forms, read whole first so that they can be sent again; responses are streamed, so
+ * Server-Sent Events pass through. One connection per request: no reused connection can be
+ * closed under a request by an instance that is shutting down.
  */
 export class LoadBalancer {
   readonly backends = new Map<string, number>();
@@ -13,9 +18,13 @@ export class LoadBalancer {
   port = 0;
 
   async start(port = 0): Promise<void> {
-    this.#server = createServer((req, res) => {
+    this.#server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
       const wanted = req.headers['x-backend'];
-      const names = typeof wanted === 'string' && this.backends.has(wanted) ? [wanted] : [...this.backends.keys()];
+      const all = [...this.backends.keys()];
+      const names = typeof wanted === 'string' && this.backends.has(wanted) ? [wanted, ...all.filter((n) => n !== wanted)] : all;
       const attempt = (index: number) => {
         const name = names[index];
         if (name === undefined) {
@@ -23,7 +32,7 @@ export class LoadBalancer {
           return;
         }
         const upstream = request(
-          { host: '127.0.0.1', port: this.backends.get(name), method: req.method, path: req.url, headers: req.headers },
+          { host: '127.0.0.1', port: this.backends.get(name), method: req.method, path: req.url, headers: req.headers, agent: false },
           (response) => {
             res.writeHead(response.statusCode ?? 502, response.headers);
             response.pipe(res);
@@ -33,12 +42,13 @@ export class LoadBalancer {
             });
           },
         );
-        upstream.on('error', () => {
-          if (!res.headersSent && index + 1 < names.length && req.method === 'GET') attempt(index + 1);
+        upstream.on('error', (error: NodeJS.ErrnoException) => {
+          const neverReceived = error.code === 'ECONNREFUSED';
+          if (!res.headersSent && index + 1 < names.length && (neverReceived || req.method === 'GET')) attempt(index + 1);
           else if (!res.headersSent) res.writeHead(502).end('backend down');
           else res.destroy();
         });
-        req.pipe(upstream);
+        upstream.end(body);
       };
       attempt(0);
     });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,10 +12,12 @@ const run = promisify(execFile);
 class Processes {
   readonly dir = mkdtempSync(join(tmpdir(), 'qrid-topology-'));
   readonly #children = new Map<number, ChildProcess>();
+  readonly #args = new Map<number, string[]>();
 
   start(port: number, args: string[]): void {
     const child = spawn('redis-server', args, { stdio: 'ignore', cwd: this.dir });
     this.#children.set(port, child);
+    this.#args.set(port, args);
     // Not left running if the test runner itself dies before stop().
     const orphan = () => child.kill('SIGKILL');
     process.once('exit', orphan);
@@ -25,7 +27,20 @@ class Processes {
   /** Kills a node the hard way (a crash, not a shutdown). */
   kill(port: number): void {
     this.#children.get(port)?.kill('SIGKILL');
-    this.#children.delete(port);
+  }
+
+  /** Stops a node as its operator would (SIGTERM: with AOF, everything written is kept) and starts it again on its port. */
+  async restart(port: number): Promise<void> {
+    const child = this.#children.get(port);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      // Killed a moment ago, or running: either way, gone (and its port free) before it starts again.
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    }
+    this.start(port, this.#args.get(port) as string[]);
+    await waitFor(`redis-server on ${port}`, async () => ((await answers(port)) ? true : undefined), 30_000);
   }
 
   async stop(): Promise<void> {
@@ -75,12 +90,22 @@ export class SentinelSetup {
   replica = 0;
   sentinels: number[] = [];
 
+  /**
+   * `appendOnly`: each node keeps an AOF (in its own folder), so a restarted node has what it
+   * had. `downAfterMs`: how long the sentinels wait before they call a silent master down.
+   */
+  constructor(private readonly options: { appendOnly?: boolean; downAfterMs?: number } = {}) {}
+
   async start(): Promise<void> {
     this.master = await freePort();
     this.replica = await freePort();
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...QUICK_SYNC];
-    this.processes.start(this.master, ['--port', String(this.master), ...common]);
-    this.processes.start(this.replica, ['--port', String(this.replica), ...common, '--replicaof', '127.0.0.1', String(this.master)]);
+    const node = (port: number) => {
+      const dir = join(this.processes.dir, `node-${port}`);
+      mkdirSync(dir);
+      return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', this.options.appendOnly ? 'yes' : 'no', ...QUICK_SYNC];
+    };
+    this.processes.start(this.master, node(this.master));
+    this.processes.start(this.replica, [...node(this.replica), '--replicaof', '127.0.0.1', String(this.master)]);
     await waitFor('master and replica', async () => ((await answers(this.master)) && (await replicating(this.replica)) ? true : undefined), 30_000);
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();
@@ -91,7 +116,7 @@ export class SentinelSetup {
           `port ${port}`,
           'bind 127.0.0.1',
           `sentinel monitor ${this.name} 127.0.0.1 ${this.master} 2`,
-          `sentinel down-after-milliseconds ${this.name} 1000`,
+          `sentinel down-after-milliseconds ${this.name} ${this.options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${this.name} 5000`,
           `sentinel parallel-syncs ${this.name} 1`,
           '',
@@ -113,14 +138,27 @@ export class SentinelSetup {
     return Number(answer.split('\n')[1]);
   }
 
-  /** Kills the master and waits until the sentinels have promoted the replica. */
+  /** Kills the master and waits until the sentinels have promoted the replica; returns the new master. */
   async failover(): Promise<number> {
     const old = await this.currentMaster();
     this.processes.kill(old);
-    return waitFor('sentinel failover', async () => {
+    const promoted = await waitFor('sentinel failover', async () => {
       const now = await this.currentMaster().catch(() => old);
       return now !== old ? now : undefined;
     }, 60_000);
+    this.#down = old;
+    return promoted;
+  }
+
+  #down: number | undefined;
+
+  /** Starts the node the last failover killed again; the sentinels make it a replica of the new master. */
+  async rejoin(): Promise<void> {
+    if (this.#down === undefined) return;
+    const port = this.#down;
+    this.#down = undefined;
+    await this.processes.restart(port);
+    await waitFor('the old master to replicate the new one', async () => ((await replicating(port)) ? true : undefined), 60_000);
   }
 
   stop(): Promise<void> {
