@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       [0.8, 'instance b killed (SIGKILL) and started again', killAndRestart('b')],
     ];
     const cycleMs = Math.min(runMs, CYCLE_MS);
+    let chaosError: unknown;
     const chaosDone = (async () => {
       for (let cycle = 0; (cycle + 0.1) * cycleMs < runMs; cycle += 1) {
         for (const [at, name, action] of schedule) {
@@ -199,7 +200,11 @@ async function main(): Promise<void> {
           if (name.startsWith('Sentinel')) await redis.rejoin();
         }
       }
-    })();
+    })().catch((error: unknown) => {
+      // Reported, not thrown: the logins in flight still finish and count.
+      chaosError = error;
+      log(`chaos stopped: ${error instanceof Error ? error.message : String(error)}`);
+    });
 
     const outcomes: Array<Promise<Outcome>> = [];
     for (let i = 0; performance.now() - t0 < runMs; i += 1) {
@@ -232,6 +237,7 @@ async function main(): Promise<void> {
       lostReasons: reasons('lost'),
       fiveXx: { total: fiveXx.length, status503: fiveXx.filter((f) => f.status === 503).length, otherThan503: fiveXx.filter((f) => f.status !== 503).length, outsideChaos: fiveXx.filter((f) => !inWindow(f.at)).length },
       approvalToCallbackMs: { p50: Math.round(p50), p99: Math.round(p99) },
+      ...(chaosError ? { chaosError: chaosError instanceof Error ? chaosError.message : String(chaosError) } : {}),
       chaos: windows.map((w) => ({ event: w.name, atSeconds: Math.round((w.from - t0) / 100) / 10, downSeconds: Math.round((w.to - w.from) / 100) / 10 })),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);

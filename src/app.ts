@@ -13,6 +13,7 @@ import { Csrf } from './web/csrf.js';
 import { requestLog } from './web/request-log.js';
 import { createRouter } from './web/router.js';
 import { requireSameOrigin } from './web/same-origin.js';
+import { Drain } from './web/drain.js';
 import { securityHeaders } from './web/security-headers.js';
 import { staticFiles } from './web/static-files.js';
 import { chooseLanguageRoute } from './web/language-route.js';
@@ -39,7 +40,11 @@ export interface QridApp {
   /** Serves /metrics alone, for main.ts to listen on `metrics.listen`; absent when metrics are elsewhere or off. */
   metricsApp?: Koa;
   services: Services;
-  /** Ends open event streams (asking pages to reconnect elsewhere). Does not close the store. */
+  /**
+   * Starts the drain: open event streams end asking pages to reconnect elsewhere, and so do
+   * streams opened from now on; responses close their connections; /readyz says 503. Does not
+   * close the store nor the listener.
+   */
   shutdown(): void;
 }
 
@@ -73,7 +78,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
   app.silent = true;
   app.on('error', (error: unknown) => logger.warn({ err: error }, 'unhandled request error'));
 
+  const drain = new Drain();
   app.use(requestLog(logger, metrics));
+  app.use(drain.middleware());
   app.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
   app.use(
     staticFiles(staticDir, {
@@ -95,6 +102,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    if (drain.active) {
+      ctx.status = 503;
+      ctx.body = { status: 'draining', store: store.kind };
+      return;
+    }
     try {
       await store.ping();
       ctx.body = { status: 'ready', store: store.kind };
@@ -135,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<QridApp> 
     ...(metricsApp ? { metricsApp } : {}),
     services,
     shutdown: () => {
+      drain.start();
       services.streams.closeAll();
       void liveProvider.stop();
     },

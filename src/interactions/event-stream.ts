@@ -92,6 +92,7 @@ export function eventStream(services: Services) {
       },
       close: () => end(eventText({ reason: 'shutdown' }, 'reconnect')),
     });
+    if (ended) return; // opened during shutdown: already told to reconnect
     // Nothing outlives the interaction: at its expiry the page is told, and the stream ends.
     expiry = setTimeout(() => sendStatus('', { state: 'expired' }), Math.max(0, expiresAt - Date.now()));
     ctx.res.on('close', () => end());

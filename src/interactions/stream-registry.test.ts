@@ -105,5 +105,11 @@ describe('StreamRegistry', () => {
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
     expect(log.every((s) => s.pingsAt.length === 0)).toBe(true);
+    // A stream opened after shutdown began is told to reconnect at once, and never counted.
+    const late = fakeStream(log);
+    registry.add(late.stream);
+    expect(late.entry.closed).toEqual(['shutdown']);
+    expect(registry.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -26,10 +26,16 @@ export class StreamRegistry {
   /** The slot the next tick pings. */
   #tick = 0;
   #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(private readonly onChange: (size: number) => void = () => {}) {}
 
   add(stream: OpenStream): () => void {
+    if (this.#closed) {
+      // Opened while the process shuts down (on a connection that was still open): told at once.
+      stream.close('shutdown');
+      return () => {};
+    }
     const slot = this.#emptiestSlot();
     slot.add(stream);
     this.#size += 1;
@@ -50,7 +56,9 @@ export class StreamRegistry {
     return this.#size;
   }
 
+  /** Ends every open stream and, from now on, every new one at once (shutdown). */
   closeAll(): void {
+    this.#closed = true;
     const open = this.#slots.flatMap((slot) => [...slot]);
     for (const slot of this.#slots) slot.clear();
     this.#size = 0;

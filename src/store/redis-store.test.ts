@@ -158,7 +158,8 @@ describe('redis store specifics', () => {
     const started = Date.now();
     await expect(down.ping()).rejects.toThrow();
     await expect(down.getRecord('x')).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(4_000);
+    // Seconds, not the minutes of an unbounded retry (bound generous for a busy machine).
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(errors.length).toBeGreaterThan(0);
     await down.close();
   });

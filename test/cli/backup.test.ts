@@ -25,7 +25,8 @@ const COOKIE_KEY = 'test-cookie-key-0123456789abcdef-0123456789';
  * where the enrolled phone is still signed in, approves sign-ins, and tokens are signed with
  * the same keys; a store that is not empty, or a damaged file, is refused and nothing changes.
  */
-describe('backups: qrid export and import', () => {
+// Each step starts the CLI (a Node.js process): on a busy machine, seconds each.
+describe('backups: qrid export and import', { timeout: 180_000 }, () => {
   let raw: Redis;
   let source: RunningQrid;
   const dir = mkdtempSync(join(tmpdir(), 'qrid-backup-'));

@@ -18,7 +18,8 @@ const run = promisify(execFile);
 const COOKIE_KEY = 'test-cookie-key-0123456789abcdef-0123456789';
 
 /** `npx qrid users add` / `invite` against the shared Redis store a running qrid uses. */
-describe('qrid CLI', () => {
+// Each step starts the CLI (a Node.js process): on a busy machine, seconds each.
+describe('qrid CLI', { timeout: 180_000 }, () => {
   let raw: Redis;
   let qrid: RunningQrid;
   const prefix = testPrefix('cli');

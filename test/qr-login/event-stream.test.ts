@@ -9,8 +9,8 @@ import { answerQr, enrolledPhone, readQrPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
 
-/** Reads Server-Sent Events from a live response until `until` says stop. */
-async function readEvents(url: string, cookie: string, until: (events: Array<{ event: string; data: string }>) => boolean) {
+/** Reads Server-Sent Events from a live response until `until` says stop; `onFirst` hears the first one. */
+async function readEvents(url: string, cookie: string, until: (events: Array<{ event: string; data: string }>) => boolean, onFirst = () => {}) {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: controller.signal });
   expect(response.status).toBe(200);
@@ -22,7 +22,7 @@ async function readEvents(url: string, cookie: string, until: (events: Array<{ e
   let buffer = '';
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const started = Date.now();
-  while (!until(events) && Date.now() - started < 10_000) {
+  while (!until(events) && Date.now() - started < 30_000) {
     const { value, done } = await reader.read();
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
@@ -33,6 +33,7 @@ async function readEvents(url: string, cookie: string, until: (events: Array<{ e
       const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
       const event = block.split('\n').find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
       if (data) events.push({ event, data });
+      if (events.length === 1 && data) onFirst();
     }
   }
   controller.abort();
@@ -66,10 +67,15 @@ describe('the waiting page’s event stream', () => {
       .map(([n, c]) => `${n}=${c.value}`)
       .join('; ');
 
-    const stream = readEvents(`${qrid.issuer}/interaction/${waiting.uid}/events`, cookie, (events) =>
-      events.some((e) => e.data.includes('"approved"')),
+    let opened = () => {};
+    const first = new Promise<void>((resolve) => (opened = resolve));
+    const stream = readEvents(
+      `${qrid.issuer}/interaction/${waiting.uid}/events`,
+      cookie,
+      (events) => events.some((e) => e.data.includes('"approved"')),
+      () => opened(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await first; // the stream is open and has said "waiting"; now the phone answers
     await answerQr(phone, waiting.qrUrl);
     const events = await stream;
 

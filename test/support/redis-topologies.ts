@@ -99,13 +99,19 @@ export class SentinelSetup {
   async start(): Promise<void> {
     this.master = await freePort();
     this.replica = await freePort();
-    const node = (port: number) => {
+    // Each node has a configuration file: the sentinels rewrite it when they change its role, so
+    // a node restarted later comes back as what it was (as a master, or replicating the new one).
+    const node = (port: number, replicaOf?: number) => {
       const dir = join(this.processes.dir, `node-${port}`);
       mkdirSync(dir);
-      return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', this.options.appendOnly ? 'yes' : 'no', ...QUICK_SYNC];
+      const file = join(dir, 'redis.conf');
+      const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', `appendonly ${this.options.appendOnly ? 'yes' : 'no'}`, 'repl-diskless-sync-delay 0'];
+      if (replicaOf) lines.push(`replicaof 127.0.0.1 ${replicaOf}`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      return [file];
     };
     this.processes.start(this.master, node(this.master));
-    this.processes.start(this.replica, [...node(this.replica), '--replicaof', '127.0.0.1', String(this.master)]);
+    this.processes.start(this.replica, node(this.replica, this.master));
     await waitFor('master and replica', async () => ((await answers(this.master)) && (await replicating(this.replica)) ? true : undefined), 30_000);
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();

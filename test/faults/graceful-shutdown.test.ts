@@ -1,0 +1,151 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Enrollments } from '../../src/accounts/enrollments.js';
+import { Users } from '../../src/accounts/users.js';
+import { createRedisStore } from '../../src/store/redis-store.js';
+import { BrowserClient, field } from '../support/browser-client.js';
+import { LoadBalancer } from '../support/load-balancer.js';
+import { freePort, waitFor } from '../support/loopback.js';
+import { answerQr, PHONE_UA } from '../support/phone.js';
+import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
+import { deletePrefix, REDIS_URL, requireRedis, testPrefix } from '../support/redis.js';
+import { RelyingParty } from '../support/relying-party.js';
+import { completeToCallback, openQrPage } from '../support/sign-in.js';
+import { cookieHeader, type EventReader, openEvents } from '../support/sse.js';
+import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+
+describe('the drain, from shutdown to exit', () => {
+  let qrid: RunningQrid;
+  beforeAll(async () => {
+    qrid = await startQrid();
+  });
+  afterAll(async () => {
+    await qrid.close();
+  });
+
+  it('says 503 on /readyz, closes each connection after its response, and sends a stream opened now to reconnect at once', async () => {
+    const rp = await RelyingParty.discover(qrid.issuer);
+    const desktop = new BrowserClient(qrid.issuer);
+    const waiting = await openQrPage(desktop, rp);
+    expect((await fetch(`${qrid.issuer}/readyz`)).status).toBe(200);
+
+    qrid.qrid.shutdown();
+    const ready = await fetch(`${qrid.issuer}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'draining' });
+    expect(ready.headers.get('connection')).toBe('close');
+    const page = await desktop.get(`/interaction/${waiting.uid}`);
+    expect(page.status).toBe(200);
+    const path = `/interaction/${waiting.uid}/events`;
+    const late = await openEvents(`${qrid.issuer}${path}`, { Cookie: cookieHeader(desktop.cookies, path) });
+    expect(JSON.parse((await late.next())?.data as string)).toMatchObject({ state: 'waiting' });
+    expect((await late.next())?.event).toBe('reconnect');
+    expect(await late.next()).toBeUndefined();
+  });
+});
+
+/**
+ * SIGTERM to one of two instances behind a load balancer, while requests keep coming and pages
+ * wait on it: every request is answered (by it while it drains, by the other once it has
+ * stopped listening), every waiting page is told to reconnect, reconnects to the other
+ * instance and completes.
+ */
+describe('SIGTERM under load', () => {
+  const prefix = testPrefix('sigterm');
+  const lb = new LoadBalancer();
+  let raw: Redis;
+  let a: QridProcess;
+  let b: QridProcess;
+  let issuer: string;
+
+  beforeAll(async () => {
+    raw = await requireRedis();
+    await lb.start();
+    issuer = `http://localhost:${lb.port}`;
+    const config = writeConfig(mkdtempSync(join(tmpdir(), 'qrid-sigterm-')), { issuer, redisUrl: REDIS_URL, prefix });
+    [a, b] = await Promise.all([startQridProcess(await freePort(), config), startQridProcess(await freePort(), config)]);
+    lb.backends.set('a', a.port);
+    lb.backends.set('b', b.port);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
+    await lb.stop();
+    await deletePrefix(raw, prefix);
+    await raw?.quit();
+  });
+
+  /** A browser the load balancer sends to `backend` first. */
+  const on = (backend: string, userAgent?: string) => {
+    const browser = new BrowserClient(issuer, userAgent);
+    browser.headers['X-Backend'] = backend;
+    return browser;
+  };
+
+  it('loses no request in flight and no waiting page', async () => {
+    const store = createRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+    const user = await new Users(store).create({ username: 'sam', name: 'Sam' });
+    const { token } = await new Enrollments(store, 900).create('invite', user.id);
+    await store.close();
+    const phone = on('b', PHONE_UA);
+    const enroll = await phone.get(`/enroll/${token}`);
+    expect((await phone.postForm(`/enroll/${token}`, { csrf: field(enroll.text, 'csrf'), device_name: 'p' })).status).toBe(303);
+    const rp = await RelyingParty.discover(issuer);
+
+    // Five pages wait on A.
+    const pages = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const desktop = on('a');
+        const waiting = await openQrPage(desktop, rp);
+        const path = `/interaction/${waiting.uid}/events`;
+        const open = () => openEvents(`${issuer}${path}`, { Cookie: cookieHeader(desktop.cookies, path), 'X-Backend': 'a' });
+        const stream = await open();
+        expect(JSON.parse((await stream.next())?.data as string)).toMatchObject({ state: 'waiting' });
+        return { desktop, waiting, stream, open };
+      }),
+    );
+
+    // Sign-ins keep starting on A (authorization request, then the QR page) from four loops.
+    const answers: string[] = [];
+    let stopLoad = false;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stopLoad) {
+          const desktop = on('a');
+          try {
+            const page = await desktop.follow(await desktop.get(await rp.authorizationUrl()));
+            answers.push(String(page.status));
+          } catch (error) {
+            answers.push(`error: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }),
+    );
+    await waitFor('sign-ins started on A', async () => (answers.length >= 20 ? true : undefined), 60_000);
+    const exited = a.stop('SIGTERM');
+    const told = await Promise.all(pages.map(async (p) => (await p.stream.next(30_000))?.event));
+    expect(await exited).toBe(0);
+    const atExit = answers.length;
+    await waitFor('sign-ins started after A stopped', async () => (answers.length >= atExit + 20 ? true : undefined), 60_000); // B answers for A now
+    stopLoad = true;
+    await load;
+    expect(told).toEqual(pages.map(() => 'reconnect'));
+    expect(answers.filter((answer) => answer !== '200')).toEqual([]);
+
+    // Each page reconnects (the load balancer sends it to B), and its sign-in completes.
+    for (const page of pages) {
+      const stream: EventReader = await page.open();
+      expect(JSON.parse((await stream.next())?.data as string)).toMatchObject({ state: 'waiting' });
+      expect((await answerQr(phone, page.waiting.qrUrl)).status).toBe(200);
+      let event = await stream.next();
+      while (event && JSON.parse(event.data).state !== 'approved') event = await stream.next();
+      expect(event && JSON.parse(event.data)).toMatchObject({ state: 'approved' });
+      const done = await completeToCallback(page.desktop, page.waiting);
+      expect((await rp.redeem(done.location as string)).claims()?.sub).toBe(user.id);
+    }
+  }, 120_000);
+});
