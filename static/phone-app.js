@@ -99,16 +99,17 @@
   };
   // EventSource reconnects by itself after a dropped connection, but not after a refusal (429,
   // or 503 while the store fails over): then the page opens a new one a little later. Each
-  // (re)connection reads the inbox, so nothing that changed in between is missed.
-  let opened = false;
+  // reconnection after an error reads the inbox, so nothing that changed in between is missed.
+  let behind = false; // since the last error, the page may have missed a change
   const listen = () => {
     const source = new EventSource('/phone/inbox/events');
     source.addEventListener('changed', () => refresh().catch(() => {}));
     source.onopen = () => {
-      if (opened) refresh().catch(() => {});
-      opened = true;
+      if (behind) refresh().catch(() => {});
+      behind = false;
     };
     source.onerror = () => {
+      behind = true;
       if (source.readyState !== EventSource.CLOSED) return;
       source.close();
       setTimeout(listen, 3000 + Math.random() * 2000);

@@ -1,23 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { LoadBalancer } from '../support/load-balancer.js';
-import { freePort, waitFor } from '../support/loopback.js';
+import { waitFor } from '../support/loopback.js';
 import { answerQr, PHONE_UA } from '../support/phone.js';
-import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
-import { deletePrefix, REDIS_URL, requireRedis, testPrefix } from '../support/redis.js';
+import { REDIS_URL } from '../support/redis.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { completeToCallback, openQrPage } from '../support/sign-in.js';
 import { cookieHeader, type EventReader, openEvents } from '../support/sse.js';
 import { type RunningQrid, startQrid } from '../support/start-qrid.js';
+import { withTwoInstances } from '../support/two-instances.js';
 
 describe('the drain, from shutdown to exit', () => {
   let qrid: RunningQrid;
@@ -56,37 +50,17 @@ describe('the drain, from shutdown to exit', () => {
  * instance and completes.
  */
 describe('SIGTERM under load', () => {
-  const prefix = testPrefix('sigterm');
-  const lb = new LoadBalancer();
-  let raw: Redis;
-  let a: QridProcess;
-  let b: QridProcess;
-  let issuer: string;
-
-  beforeAll(async () => {
-    raw = await requireRedis();
-    await lb.start();
-    issuer = `http://localhost:${lb.port}`;
-    const config = writeConfig(mkdtempSync(join(tmpdir(), 'qrid-sigterm-')), { issuer, redisUrl: REDIS_URL, prefix });
-    [a, b] = await Promise.all([startQridProcess(await freePort(), config), startQridProcess(await freePort(), config)]);
-    lb.backends.set('a', a.port);
-    lb.backends.set('b', b.port);
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
-    await lb.stop();
-    await deletePrefix(raw, prefix);
-    await raw?.quit();
-  });
+  const instances = withTwoInstances('sigterm');
 
   /** A browser the load balancer sends to `backend` first. */
   const on = (backend: string, userAgent?: string) => {
-    const browser = new BrowserClient(issuer, userAgent);
+    const browser = new BrowserClient(instances.issuer, userAgent);
     browser.headers['X-Backend'] = backend;
     return browser;
   };
 
   it('loses no request in flight and no waiting page', async () => {
+    const { issuer, prefix, a } = instances;
     const store = createRedisStore({ url: REDIS_URL, keyPrefix: prefix });
     const user = await new Users(store).create({ username: 'sam', name: 'Sam' });
     const { token } = await new Enrollments(store, 900).create('invite', user.id);

@@ -1,52 +1,31 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Enrollments } from '../../src/accounts/enrollments.js';
 import { Users } from '../../src/accounts/users.js';
 import { createRedisStore, type RedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
-import { freePort } from '../support/loopback.js';
-import { LoadBalancer } from '../support/load-balancer.js';
 import { readQrPage, PHONE_UA } from '../support/phone.js';
-import { type QridProcess, startQridProcess, writeConfig } from '../support/qrid-process.js';
-import { deletePrefix, REDIS_URL, requireRedis, testPrefix } from '../support/redis.js';
+import { REDIS_URL } from '../support/redis.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { cookieHeader, openEvents } from '../support/sse.js';
 import { RP_REDIRECT } from '../support/start-qrid.js';
+import { withTwoInstances } from '../support/two-instances.js';
 
 /**
  * Two qrid processes behind one address, sharing one Redis: what the browser waits for on one
  * instance is decided on the other, and a waiting page survives the death of its instance.
  */
 describe('two qrid instances sharing Redis', () => {
-  const prefix = testPrefix('two');
-  const lb = new LoadBalancer();
-  let raw: Redis;
+  const instances = withTwoInstances('two');
   let store: RedisStore;
-  let a: QridProcess;
-  let b: QridProcess;
   let issuer: string;
 
-  beforeAll(async () => {
-    raw = await requireRedis();
-    await lb.start();
-    issuer = `http://localhost:${lb.port}`;
-    const config = writeConfig(mkdtempSync(join(tmpdir(), 'qrid-two-')), { issuer, redisUrl: REDIS_URL, prefix });
-    [a, b] = await Promise.all([startQridProcess(await freePort(), config), startQridProcess(await freePort(), config)]);
-    lb.backends.set('a', a.port);
-    lb.backends.set('b', b.port);
-    store = createRedisStore({ url: REDIS_URL, keyPrefix: prefix });
-  }, 60_000);
+  beforeAll(() => {
+    issuer = instances.issuer;
+    store = createRedisStore({ url: REDIS_URL, keyPrefix: instances.prefix });
+  });
   afterAll(async () => {
-    await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
-    await lb.stop();
     await store?.close();
-    await deletePrefix(raw, prefix);
-    await raw?.quit();
   });
 
   /** A browser pinned to one instance (the header the test load balancer routes by). */
@@ -126,8 +105,8 @@ describe('two qrid instances sharing Redis', () => {
     const onAStream = await openEvents(`${issuer}${eventsPath}`, { Cookie: cookie, 'X-Backend': 'a' });
     expect(JSON.parse((await onAStream.next())?.data as string)).toMatchObject({ state: 'waiting' });
 
-    await a.stop('SIGKILL');
-    lb.backends.delete('a');
+    await instances.a.stop('SIGKILL');
+    instances.lb.backends.delete('a');
     expect(await onAStream.next()).toBeUndefined(); // the stream broke with its instance
 
     // The phone scanned while the page was reconnecting; the new stream starts from the truth.

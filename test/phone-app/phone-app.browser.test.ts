@@ -92,6 +92,23 @@ describe('the phone app in Chromium', () => {
       .toEqual([{ title: 'qrid', body: 'A sign-in waits for your approval.', tag: 'abc123', data: { url: '/phone/inbox/abc123' } }]);
   });
 
+  it('keeps its inbox live after a refused stream (a 503 while the store fails over): it opens a new one and reads the inbox again', async () => {
+    const context = phone.context();
+    let refusals = 0;
+    await context.route('**/phone/inbox/events', async (route) => {
+      refusals += 1;
+      await route.fulfill({ status: 503, contentType: 'text/html', body: 'unavailable' });
+    });
+    await phone.goto(`${qrid.issuer}/phone`);
+    await expect.poll(() => refusals).toBeGreaterThan(0);
+    // EventSource gives up on a refusal; the page's own retry (within five seconds) must come.
+    const reopened = phone.waitForResponse((r) => r.url() === `${qrid.issuer}/phone/inbox/events` && r.status() === 200, { timeout: 30_000 });
+    const reread = phone.waitForRequest((r) => r.url() === `${qrid.issuer}/phone/inbox`, { timeout: 30_000 });
+    await context.unrouteAll();
+    await reopened;
+    await reread;
+  });
+
   it('is installable: a manifest, icons, a service worker at the root, an offline page', async () => {
     const manifest = (await (await fetch(`${qrid.issuer}/static/manifest.webmanifest`)).json()) as Record<string, unknown>;
     expect(manifest).toMatchObject({ start_url: '/phone', scope: '/', display: 'standalone' });
