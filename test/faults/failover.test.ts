@@ -62,9 +62,10 @@ for (const kind of ['sentinel', 'cluster'] as const) {
       await earlier.redeem(code);
       // A rate-limit counter (the same store call every limit uses), three attempts in.
       for (let i = 1; i <= 3; i += 1) expect(await a.store.increment('rate:failover-test:ip:198.51.100.1', 600)).toBe(i);
-      // A subscription of instance A that was made before the failover.
-      const heard: string[] = [];
-      await a.store.subscribe('failover-probe', (message) => heard.push(message));
+      // A subscription of each instance, made before the failover.
+      const heard = { a: [] as string[], b: [] as string[] };
+      await a.store.subscribe('failover-probe', (message) => heard.a.push(message));
+      await b.store.subscribe('failover-probe', (message) => heard.b.push(message));
 
       const desktop = new BrowserClient(a.issuer);
       const waiting = await openQrPage(desktop, rp);
@@ -97,10 +98,12 @@ for (const kind of ['sentinel', 'cluster'] as const) {
       // The code redeemed before the failover is still spent; the counter goes on from three.
       await expect(earlier.redeem(code)).rejects.toMatchObject({ error: 'invalid_grant' });
       expect(await b.store.increment('rate:failover-test:ip:198.51.100.1', 600)).toBe(4);
-      // A's subscription hears B again, without anyone subscribing anew.
+      // Each instance's subscription hears the other again, without anyone subscribing anew
+      // (on Cluster, one of them was on the node that was killed).
       await waitFor('pub/sub after the failover', async () => {
-        await b.store.publish('failover-probe', 'after');
-        return heard.includes('after') ? true : undefined;
+        await b.store.publish('failover-probe', 'from b');
+        await a.store.publish('failover-probe', 'from a');
+        return heard.a.includes('from b') && heard.b.includes('from a') ? true : undefined;
       }, 60_000);
     }, 240_000);
   });
