@@ -121,7 +121,7 @@ export class EventStream {
     const response = await send(new URL(url), 'GET', { Cookie: jar.header(), Accept: 'text/event-stream', ...headers }, pooled ? jar.agent : false, undefined, controller.signal);
     if (response.statusCode !== 200) {
       response.resume();
-      throw new Error(`event stream answered ${response.statusCode}`);
+      throw Object.assign(new Error(`event stream answered ${response.statusCode}`), { status: response.statusCode });
     }
     return new EventStream(response, controller);
   }

@@ -98,10 +98,21 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
     return at;
   };
 
+  /** The page's event stream; a refusal counts like any other response. */
+  const listen = async (path: string) => {
+    try {
+      return await EventStream.open(`${base}${path}/events`, browser, { headers: { 'X-Backend': desk } });
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 0;
+      if (status >= 500) fiveXx.push({ at: performance.now(), status });
+      throw status === 503 ? new ClearError(`503 on GET ${path}/events`) : error;
+    }
+  };
+
   /** The phone opens the page's QR and approves; the page's stream hears it (reopened if the instance asks). */
   const approve = async (html: string, path: string) => {
     const qrPath = new URL(attribute(html, /id="qr"[^>]*data-qr-url="([^"]+)"/, 'QR link')).pathname;
-    let stream = await EventStream.open(`${base}${path}/events`, browser, { headers: { 'X-Backend': desk } });
+    let stream = await listen(path);
     try {
       const phonePage = await hit(base, phone, 'GET', qrPath, hand);
       const phoneCsrf = attribute(phonePage.text, /name="csrf" value="([^"]+)"/, 'phone csrf');
@@ -115,7 +126,7 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
         if (event.data.reason) {
           // The instance is shutting down: the page reconnects (the load balancer picks a live one).
           stream.close();
-          stream = await EventStream.open(`${base}${path}/events`, browser, { headers: { 'X-Backend': desk } });
+          stream = await listen(path);
         }
       }
     } finally {
