@@ -19,10 +19,11 @@ import { enrollPhone, freePort, type Server, startNode, writeConfig } from './se
  * after the other (SIGTERM); the schedule repeats every two minutes. Every login alternates: the browser on one instance, the phone on
  * the other. A login that breaks gets one reload five seconds later, as a person would give it.
  *
- * Reported: logins started, completed, failed with a clear error (qrid answered 503 or said the
- * sign-in had expired), and lost (anything else: a person did everything right and was never
- * signed in); 5xx responses, in and outside the moments a component was down; p50/p99 from the
- * phone's approval to the RP's callback. `--json` prints the report as JSON only.
+ * Reported: logins started, completed, failed with a clear error (qrid answered its documented
+ * 503, also on the reload), and lost (anything else, an "expired" page included: a person did
+ * everything right and was never signed in); 5xx responses, in and outside the moments a
+ * component was down; p50/p99 from the phone's approval to the RP's callback. `--json` prints
+ * the report as JSON only.
  */
 const { values } = parseArgs({
   options: {
@@ -44,7 +45,7 @@ const CYCLE_MS = 120_000;
 /** After a component is back, its trouble may still be answered for this long (reconnects, retries). */
 const SETTLE_MS = 5_000;
 
-/** Something qrid said clearly: the documented 503, or that the sign-in is no longer there. */
+/** Something qrid said clearly: the documented 503 (temporarily unavailable). */
 class ClearError extends Error {}
 
 const windows: Array<{ name: string; from: number; to: number }> = [];
@@ -58,7 +59,6 @@ async function hit(base: string, jar: Jar, method: string, path: string, backend
     if (response.status === 503) throw new ClearError(`503 on ${method} ${path.split('?')[0]}`);
     throw new Error(`${response.status} on ${method} ${path.split('?')[0]}`);
   }
-  if ([400, 404, 410].includes(response.status) && /expired|no longer|not found/i.test(response.text)) throw new ClearError(`${response.status}: the sign-in is gone`);
   return response;
 }
 
@@ -73,22 +73,30 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
   let interaction: string | undefined;
   let approvedAt: number | undefined;
   let callback: string | undefined;
+  /** One try: once given up (timed out), it stops at its next step and its stream is closed. */
+  type Try = { givenUp: boolean; stream?: EventStream };
+  const going = (attempt: Try) => {
+    if (attempt.givenUp) throw new Error('given up');
+  };
 
-  const once = async () => {
+  const once = async (attempt: Try) => {
     if (!interaction) {
       const start = await hit(base, browser, 'GET', authorizePath(challenge, state), desk);
       interaction = new URL(start.location as string, base).pathname;
     }
     if (!callback) {
       const page = await hit(base, browser, 'GET', interaction, desk);
-      if (!/data-state="approved"/.test(page.text)) await approve(page.text, interaction);
+      if (!/data-state="approved"/.test(page.text)) await approve(page.text, interaction, attempt);
+      going(attempt);
       const csrf = attribute(page.text, /name="csrf" value="([^"]+)"/, 'csrf');
       const completed = await hit(base, browser, 'POST', `${interaction}/complete`, desk, { form: { csrf } });
       if (!completed.location) throw new Error(`completion answered ${completed.status}`);
+      going(attempt);
       const resumed = await hit(base, browser, 'GET', new URL(completed.location, base).pathname + new URL(completed.location, base).search, desk);
       if (!resumed.location?.startsWith(BENCH_REDIRECT)) throw new Error(`resume answered ${resumed.status} ${resumed.location}`);
       callback = resumed.location;
     }
+    going(attempt);
     const at = performance.now();
     const code = new URL(callback).searchParams.get('code') as string;
     const form = { grant_type: 'authorization_code', code, redirect_uri: BENCH_REDIRECT, code_verifier: verifier, client_id: BENCH_CLIENT };
@@ -110,10 +118,11 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
   };
 
   /** The phone opens the page's QR and approves; the page's stream hears it (reopened if the instance asks). */
-  const approve = async (html: string, path: string) => {
+  const approve = async (html: string, path: string, attempt: Try) => {
     const qrPath = new URL(attribute(html, /id="qr"[^>]*data-qr-url="([^"]+)"/, 'QR link')).pathname;
-    let stream = await listen(path);
+    let stream = (attempt.stream = await listen(path));
     try {
+      going(attempt);
       const phonePage = await hit(base, phone, 'GET', qrPath, hand);
       const phoneCsrf = attribute(phonePage.text, /name="csrf" value="([^"]+)"/, 'phone csrf');
       const decided = await hit(base, phone, 'POST', qrPath, hand, { form: { csrf: phoneCsrf, decision: 'approve' } });
@@ -122,11 +131,13 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
       for (;;) {
         const event = await stream.next();
         if (event.data.state === 'approved') return;
-        if (event.data.state === 'expired' || event.data.state === 'denied') throw new ClearError(`the page says ${event.data.state}`);
+        // Nothing in the soak expires or denies: a page that says so lost the sign-in.
+        if (event.data.state === 'expired' || event.data.state === 'denied') throw new Error(`the page says ${event.data.state}`);
         if (event.data.reason) {
           // The instance is shutting down: the page reconnects (the load balancer picks a live one).
           stream.close();
-          stream = await listen(path);
+          going(attempt);
+          stream = attempt.stream = await listen(path);
         }
       }
     } finally {
@@ -135,8 +146,18 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
   };
 
   const timed = () => {
+    const attempt: Try = { givenUp: false };
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([once(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no progress in ${TRY_MS / 1000} s`)), TRY_MS)))]).finally(() => clearTimeout(timer));
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        attempt.givenUp = true;
+        attempt.stream?.close();
+        reject(new Error(`no progress in ${TRY_MS / 1000} s`));
+      }, TRY_MS);
+    });
+    const tried = once(attempt);
+    tried.catch(() => undefined); // a try given up may still fail later: that is not news
+    return Promise.race([tried, giveUp]).finally(() => clearTimeout(timer));
   };
   try {
     // The one reload, a few seconds later: the time a person takes to read the page and reload it.
@@ -154,6 +175,15 @@ async function main(): Promise<void> {
   const redis = new SentinelSetup({ appendOnly: true, downAfterMs: 2_000 });
   const lb = new LoadBalancer();
   const instances = new Map<string, Server>();
+  const stopAll = async () => {
+    for (const server of instances.values()) await server.stop();
+    await lb.stop();
+    await redis.stop();
+  };
+  // Stopped early (Ctrl-C, a timeout): nothing it started is left running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  }
   try {
     await redis.start();
     await lb.start();
@@ -182,8 +212,11 @@ async function main(): Promise<void> {
     };
     const killAndRestart = (name: 'a' | 'b') => async () => {
       const server = instances.get(name) as Server;
-      server.child.kill('SIGKILL');
-      await new Promise((resolve) => server.child.once('exit', resolve));
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        const exited = new Promise((resolve) => server.child.once('exit', resolve));
+        server.child.kill('SIGKILL');
+        await exited;
+      }
       await start(name);
     };
     const rollingRestart = async () => {
@@ -254,9 +287,7 @@ async function main(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    for (const server of instances.values()) await server.stop();
-    await lb.stop();
-    await redis.stop();
+    await stopAll();
   }
 }
 

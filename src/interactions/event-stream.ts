@@ -78,15 +78,21 @@ export function eventStream(services: Services) {
     sendStatus(RETRY, first);
     if (ended) return;
 
-    deliver = (status) => sendStatus('', status);
+    let published = 0;
+    deliver = (status) => {
+      published += 1;
+      sendStatus('', status);
+    };
     unregister = services.streams.add({
       ping: () => {
         write(': keep-alive\n\n');
         // Pub/sub delivers at most once, and Redis keeps nothing while a subscriber reconnects
         // (a failover, a cluster topology change): each keep-alive reads the approval again, so
-        // a lost message delays the page by one heartbeat, never for good.
+        // a lost message delays the page by one heartbeat, never for good. A read that a
+        // message overtook (they come on different connections) is older than it: dropped.
+        const before = published;
         services.approvals.forInteraction(uid).then(
-          (approval) => deliver(services.approvals.status(approval)),
+          (approval) => published === before && sendStatus('', services.approvals.status(approval)),
           () => undefined, // the store is down: the next keep-alive tries again
         );
       },

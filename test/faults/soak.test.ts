@@ -23,6 +23,7 @@ describe('soak with chaos (30 s)', () => {
       completed: number;
       failed: number;
       lost: number;
+      failedReasons: Record<string, number>;
       lostReasons: Record<string, number>;
       fiveXx: { otherThan503: number; outsideChaos: number };
       chaos: Array<{ event: string }>;
@@ -34,7 +35,10 @@ describe('soak with chaos (30 s)', () => {
     expect(report.completed + report.failed + report.lost).toBe(report.started);
     expect(report.lostReasons).toEqual({});
     expect(report.lost).toBe(0);
-    expect(report.completed).toBeGreaterThan(0);
+    // Failed means qrid's documented 503 on both tries; with the person's reload 5 s later, only
+    // logins that met the failover (about 3 s of 30) can fail so. A quarter is a generous bound.
+    expect(Object.keys(report.failedReasons).every((reason) => reason.startsWith('503 '))).toBe(true);
+    expect(report.failed).toBeLessThanOrEqual(report.started / 4);
     expect(report.fiveXx).toMatchObject({ otherThan503: 0, outsideChaos: 0 });
   }, 300_000);
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { HEARTBEAT_MS } from '../../src/interactions/stream-registry.js';
-import { BrowserClient } from '../support/browser-client.js';
+import { approvalKey } from '../../src/approvals/approval-storage.js';
+import { BrowserClient, field } from '../support/browser-client.js';
 import { answerQr, enrolledPhone, readQrPage, type WaitingPage } from '../support/phone.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { cookieHeader, type EventReader, openEvents } from '../support/sse.js';
@@ -65,6 +66,35 @@ describe('the event stream’s catch-up', () => {
     const next = await events.next(HEARTBEAT_MS * 3);
     expect(JSON.parse(next?.data as string)).toMatchObject({ state: 'approved' });
     expect(await events.next()).toBeUndefined();
+  }, HEARTBEAT_MS * 4);
+
+  it('a keep-alive read that a message overtook does not take the page back a step', async () => {
+    const { desktop, waiting } = await waitingPage();
+    const events = await stream(desktop, waiting);
+    expect(JSON.parse((await events.next())?.data as string)).toMatchObject({ state: 'waiting' });
+    // The keep-alive's read of the approval is taken ("waiting") and its answer held back.
+    const getRecords = qrid.store.getRecords;
+    let release = () => {};
+    const held = new Promise<void>((taken) => {
+      qrid.store.getRecords = async (keys) => {
+        if (!keys.includes(approvalKey(waiting.uid))) return getRecords.call(qrid.store, keys);
+        qrid.store.getRecords = getRecords; // only this one read
+        const stale = await getRecords.call(qrid.store, keys);
+        taken();
+        await new Promise<void>((resolve) => (release = resolve));
+        return stale;
+      };
+    });
+    await held;
+    // Meanwhile the phone scans: its message overtakes the read.
+    const path = new URL(waiting.qrUrl).pathname;
+    const csrf = field((await phone.get(path)).text, 'csrf');
+    expect((await phone.postJson(`${path}/scan`, { 'X-CSRF-Token': csrf })).status).toBe(200);
+    expect(JSON.parse((await events.next())?.data as string)).toMatchObject({ state: 'scanned' });
+    release();
+    // The stale "waiting" is dropped: the next event is the approval.
+    expect((await phone.postForm(path, { csrf, decision: 'approve' })).status).toBe(200);
+    expect(await states(events)).toEqual(['approved']);
   }, HEARTBEAT_MS * 4);
 
   it('nothing happened since the page: the current state first, then the phone’s answer as it comes', async () => {
