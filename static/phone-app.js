@@ -101,18 +101,22 @@
   // or 503 while the store fails over): then the page opens a new one a little later. Each
   // reconnection after an error reads the inbox, so nothing that changed in between is missed.
   let behind = false; // since the last error, the page may have missed a change
+  let refusals = 0; // in a row: each waits twice as long, up to a minute
   const listen = () => {
     const source = new EventSource('/phone/inbox/events');
     source.addEventListener('changed', () => refresh().catch(() => {}));
     source.onopen = () => {
       if (behind) refresh().catch(() => {});
       behind = false;
+      refusals = 0;
     };
     source.onerror = () => {
       behind = true;
       if (source.readyState !== EventSource.CLOSED) return;
       source.close();
-      setTimeout(listen, 3000 + Math.random() * 2000);
+      const wait = Math.min(60_000, 3000 * 2 ** refusals) * (1 + Math.random() / 2);
+      refusals += 1;
+      setTimeout(listen, wait);
     };
   };
   listen();

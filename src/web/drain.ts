@@ -1,10 +1,10 @@
 import type { Middleware } from 'koa';
 
 /**
- * Shutdown's drain, from SIGTERM until the process exits. Every response says
- * `Connection: close`, so no client sends another request into a connection this instance is
- * about to close, and /readyz answers 503, so a load balancer's health check takes the
- * instance out of rotation while its last requests finish.
+ * Shutdown's drain, from SIGTERM until the process exits (main.ts stops listening at the same
+ * time). Every response says `Connection: close`, so no client sends another request into a
+ * connection this instance is about to close, and /readyz answers 503 to a health check that
+ * comes on a connection still open.
  */
 export class Drain {
   #active = false;
