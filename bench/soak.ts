@@ -49,13 +49,21 @@ const SETTLE_MS = 5_000;
 class ClearError extends Error {}
 
 const windows: Array<{ name: string; from: number; to: number }> = [];
-const fiveXx: Array<{ at: number; status: number }> = [];
-const inWindow = (at: number) => windows.some((w) => at >= w.from && at <= w.to + SETTLE_MS);
+const fiveXx: Array<{ at: number; status: number; what: string; balancer?: boolean }> = [];
+/**
+ * The balancer's own 502 for a request an instance took and then died with (SIGKILL): no server
+ * answers after SIGKILL. Counted apart from qrid's answers, and only while an instance is killed.
+ */
+const killedUnder = (f: { at: number; status: number; balancer?: boolean }) => f.balancer === true && stepAt(f.at).includes('SIGKILL');
+/** The chaos step a moment falls in (or its settling time after), if any. */
+const stepAt = (at: number) => windows.find((w) => at >= w.from && at <= w.to + SETTLE_MS)?.name ?? 'none';
+const inWindow = (at: number) => stepAt(at) !== 'none';
 
 async function hit(base: string, jar: Jar, method: string, path: string, backend: string, options: Parameters<typeof request>[4] = {}): Promise<Hit> {
   const response = await request(base, jar, method, path, { ...options, headers: { 'X-Backend': backend, ...options.headers } });
   if (response.status >= 500) {
-    fiveXx.push({ at: performance.now(), status: response.status });
+    const balancer = response.status === 502 && /^(backend down|no backend)$/.test(response.text);
+    fiveXx.push({ at: performance.now(), status: response.status, what: `${method} ${path.split('?')[0]?.replace(/[\w-]{20,}/g, ':id')}`, balancer });
     if (response.status === 503) throw new ClearError(`503 on ${method} ${path.split('?')[0]}`);
     throw new Error(`${response.status} on ${method} ${path.split('?')[0]}`);
   }
@@ -112,7 +120,7 @@ async function login(i: number, base: string, phone: Jar, jwks: ReturnType<typeo
       return await EventStream.open(`${base}${path}/events`, browser, { headers: { 'X-Backend': desk } });
     } catch (error) {
       const status = (error as { status?: number }).status ?? 0;
-      if (status >= 500) fiveXx.push({ at: performance.now(), status });
+      if (status >= 500) fiveXx.push({ at: performance.now(), status, what: 'GET /interaction/:id/events' });
       throw status === 503 ? new ClearError(`503 on GET ${path}/events`) : error;
     }
   };
@@ -279,7 +287,15 @@ async function main(): Promise<void> {
       lost: count('lost'),
       failedReasons: reasons('failed'),
       lostReasons: reasons('lost'),
-      fiveXx: { total: fiveXx.length, status503: fiveXx.filter((f) => f.status === 503).length, otherThan503: fiveXx.filter((f) => f.status !== 503).length, outsideChaos: fiveXx.filter((f) => !inWindow(f.at)).length },
+      fiveXx: {
+        total: fiveXx.length,
+        status503: fiveXx.filter((f) => f.status === 503).length,
+        balancerWhileKilled: fiveXx.filter(killedUnder).length,
+        otherThan503: fiveXx.filter((f) => f.status !== 503 && !killedUnder(f)).length,
+        outsideChaos: fiveXx.filter((f) => !inWindow(f.at)).length,
+        // Each one that is not the documented 503 (nor the balancer's while an instance is killed), or that came outside the chaos.
+        unexpected: fiveXx.filter((f) => (f.status !== 503 && !killedUnder(f)) || !inWindow(f.at)).map((f) => `${f.status} ${f.what} during: ${stepAt(f.at)}`),
+      },
       approvalToCallbackMs: { p50: Math.round(p50), p99: Math.round(p99) },
       ...(chaosError ? { chaosError: chaosError instanceof Error ? chaosError.message : String(chaosError) } : {}),
       chaos: windows.map((w) => ({ event: w.name, atSeconds: Math.round((w.from - t0) / 100) / 10, downSeconds: Math.round((w.to - w.from) / 100) / 10 })),

@@ -51,20 +51,27 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    metricsServer?.close();
-    server.close(() => {
-      void store.close().finally(() => process.exit(0));
-    });
+    // The drain starts at once (app.ts): /readyz says 503, responses close their connections,
+    // event streams are told to reconnect elsewhere. The listener stays open for the delay, so
+    // the load balancer's health checks take this instance out before it stops accepting
+    // (SIGINT is a person at a terminal: no delay).
     qrid.shutdown();
-    // Connections turn idle as their last request ends; close each as soon as it does.
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
-    // In-flight requests get a grace period; then whatever remains is cut.
+    const delayMs = signal === 'SIGTERM' ? config.shutdown_delay_seconds * 1000 : 0;
+    logger.info({ signal, delaySeconds: delayMs / 1000 }, 'shutting down');
     setTimeout(() => {
-      server.closeAllConnections();
-      process.exit(0);
-    }, 10_000).unref();
+      metricsServer?.close();
+      server.close(() => {
+        void store.close().finally(() => process.exit(0));
+      });
+      // Connections turn idle as their last request ends; close each as soon as it does.
+      server.closeIdleConnections();
+      setInterval(() => server.closeIdleConnections(), 100).unref();
+      // In-flight requests get a grace period; then whatever remains is cut.
+      setTimeout(() => {
+        server.closeAllConnections();
+        process.exit(0);
+      }, 10_000).unref();
+    }, delayMs);
   };
   process.on('SIGHUP', () => void reloadClients(qrid.services, config, logger));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -99,6 +99,12 @@ export const configSchema = z
      * counted from the right; anything further left was written by the client and is ignored.
      */
     proxy_hops: z.number().int().min(1).max(10).default(1),
+    /**
+     * Seconds qrid keeps serving after SIGTERM, answering 503 on /readyz, before it stops
+     * listening: long enough for the load balancer's health checks to take it out, so no
+     * request is sent to a listener that is closing. 0 stops listening at once.
+     */
+    shutdown_delay_seconds: z.number().int().min(0).max(60).default(3),
     /** Where development secrets are kept between restarts. */
     data_dir: z.string().default('.qrid-data'),
     /**

@@ -1,10 +1,10 @@
 import type { Middleware } from 'koa';
 
 /**
- * Shutdown's drain, from SIGTERM until the process exits (main.ts stops listening at the same
- * time). Every response says `Connection: close`, so no client sends another request into a
- * connection this instance is about to close, and /readyz answers 503 to a health check that
- * comes on a connection still open.
+ * Shutdown's drain, from SIGTERM until the process exits (main.ts keeps listening for
+ * `shutdown_delay_seconds` of it). Every response says `Connection: close`, so no client sends
+ * another request into a connection this instance is about to close, and /readyz answers 503,
+ * so the load balancer's health checks take the instance out before it stops listening.
  */
 export class Drain {
   #active = false;
