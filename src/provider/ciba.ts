@@ -1,4 +1,3 @@
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { type Configuration, errors } from 'oidc-provider';
 
@@ -87,7 +86,7 @@ export function cibaFeature(deps: CibaDeps): NonNullable<NonNullable<Configurati
         clientId: client.clientId,
         clientName: client.clientName ?? client.clientId,
         accountId: account.accountId,
-        ip: clientAddress(ctx as unknown as Context),
+        ip: clientAddress(ctx),
         userAgent: String(ctx.get('user-agent') ?? '').slice(0, 512),
         bindingMessage: typeof params.binding_message === 'string' ? params.binding_message : '',
         // Its lifetime in seconds (`expiration`): the saved copy's exp is not on this instance.

@@ -1,4 +1,3 @@
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 
@@ -24,7 +23,7 @@ export function deviceFlowFeature(views: Views): NonNullable<NonNullable<Configu
     charset: USER_CODE_CHARSET,
     mask: USER_CODE_MASK,
     // What the phone is shown about the device that asked: the same client address as everywhere.
-    deviceInfo: (ctx) => ({ ip: clientAddress(ctx as unknown as Context), ua: String(ctx.get('user-agent') ?? '').slice(0, 512) }),
+    deviceInfo: (ctx) => ({ ip: clientAddress(ctx), ua: String(ctx.get('user-agent') ?? '').slice(0, 512) }),
     userCodeInputSource: pages.userCodeInput,
     userCodeConfirmSource: pages.userCodeConfirm,
     successSource: pages.deviceSuccess,

@@ -13,7 +13,11 @@ export function devicePages(views: Views) {
   return {
     async userCodeInput(ctx: KoaContextWithOIDC, _form: string, _out?: unknown, err?: unknown) {
       const { t } = localeOf(ctx);
-      // As oidc-provider's own page tells them apart: a code that did not work, a cancelled sign-in, anything else.
+      // A code that did not work, a cancelled sign-in, anything else. oidc-provider does not
+      // export these error classes; its own default page (`userCodeInputSource` in
+      // lib/helpers/defaults.js) tells them apart by `userCode` and these names, and so does this
+      // one. test/device-grant/device-flow.test.ts fails if a name changes (no code sent; a
+      // denial).
       const error = err as { userCode?: string; name?: string } | undefined;
       const message = !error
         ? undefined

@@ -1,8 +1,8 @@
-import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { endSession } from '../accounts/end-session.js';
 import type { Services } from '../services.js';
+import type { ProviderMiddleware } from './provider-middleware.js';
 
 /** What the completion route passes along with the login result, for the session record. */
 export interface QridLoginDetails {
@@ -19,10 +19,10 @@ export interface QridLoginDetails {
  * grant revoked, so the code just issued is worthless). A session oidc-provider ends itself
  * (logout) leaves qrid's records too. Never fails the response it follows.
  */
-export function recordSessions(services: Services) {
-  return async function sessionHook(ctx: Context, next: Next): Promise<void> {
+export function recordSessions(services: Services): ProviderMiddleware {
+  return async function sessionHook(ctx, next): Promise<void> {
     await next();
-    const oidc = (ctx as unknown as KoaContextWithOIDC).oidc;
+    const { oidc } = ctx;
     if (oidc?.route === 'end_session_confirm') return recordSignOut(services, oidc);
     // `device_resume`: a device grant verified in this browser (the session is this browser's).
     const resumed = oidc?.route === 'resume' || oidc?.route === 'device_resume';

@@ -1,9 +1,8 @@
-import type { Middleware } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from '../config/schema.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Store } from '../store/store.js';
+import type { ProviderMiddleware } from './provider-middleware.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -18,11 +17,10 @@ const pollKey = (code: string) => `token-poll:${hashSecret(code)}`;
  * pending request sooner than its interval is told `slow_down`, and must from then on wait 5
  * seconds longer. Runs inside oidc-provider (`provider.use`), after it answered.
  */
-export function tokenPolling(store: Store, config: Pick<Config, 'polling' | 'ttl'>): Middleware {
+export function tokenPolling(store: Store, config: Pick<Config, 'polling' | 'ttl'>): ProviderMiddleware {
   const interval = config.polling.interval_seconds;
-  return async (koaCtx, next) => {
+  return async (ctx, next) => {
     await next();
-    const ctx = koaCtx as unknown as KoaContextWithOIDC;
     const route = ctx.oidc?.route;
     const body = ctx.body as Record<string, unknown> | undefined;
     if ((route === 'device_authorization' || route === 'backchannel_authentication') && ctx.status === 200 && body && typeof body === 'object') {

@@ -118,9 +118,18 @@ describe('device grant', () => {
     expect((await oidc.pollDeviceAuthorizationGrant(tv, started)).claims()?.amr).toEqual(['mca']);
   });
 
+  it('tells a person who sent no code that the code does not work (oidc-provider\'s NoCodeError, by name)', async () => {
+    const computer = new BrowserClient(qrid.issuer);
+    const form = await computer.get('/device');
+    const empty = await computer.postForm('/device', { xsrf: field(form.text, 'xsrf'), user_code: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('This code does not work');
+  });
+
   it('tells the TV access_denied when the phone denies', async () => {
     const started = await start();
     const denied = await answerVerification(phone, await openVerification(phone, started.verification_uri_complete as string), 'deny');
+    // oidc-provider's AbortedError, told apart by name (device-pages.ts).
     expect(denied.text).toContain('The sign-in was cancelled');
     await expect(poll(started.device_code)).rejects.toMatchObject({ error: 'access_denied' });
   });
