@@ -105,16 +105,8 @@ export class ApprovalDecisions {
     const { approvals, limiter, approvalsPerAddress } = this.deps;
     await limiter.hit('approval', { address: input.ip }, approvalsPerAddress);
     const pending = await this.#find(input.target, input.approver, input.ip);
-    const assurance = input.decision === 'approve' ? await assuranceFor(this.deps, input.approver.device, pending, input.proof) : { amr: [], acr: '' };
-    const decision: Decision = {
-      decision: input.decision,
-      deviceId: input.approver.device.id,
-      accountId: input.approver.user.id,
-      amr: assurance.amr,
-      acr: assurance.acr,
-      ip: input.ip,
-      ...(input.pickedNumber === undefined ? {} : { pickedNumber: input.pickedNumber }),
-    };
+    const assurance = input.decision === 'approve' ? await assuranceFor(this.deps, input.approver.device, pending, input.proof) : undefined;
+    const decision = decisionOf(input, assurance);
     return 'handle' in input.target ? approvals.decideByHandle(input.target.handle, decision, pending) : approvals.decideClaimed(pending.id, decision);
   }
 
@@ -134,15 +126,8 @@ export class ApprovalDecisions {
     const assurance =
       input.decision === 'approve'
         ? await assuranceFor(this.deps, input.approver.device, claimed, input.proof, { sameDevice: claimed.kind === 'browser' })
-        : { amr: [], acr: '' };
-    return approvals.decideClaimed(claimed.id, {
-      decision: input.decision,
-      deviceId: input.approver.device.id,
-      accountId: input.approver.user.id,
-      amr: assurance.amr,
-      acr: assurance.acr,
-      ip: input.ip,
-    });
+        : undefined;
+    return approvals.decideClaimed(claimed.id, decisionOf(input, assurance));
   }
 
   /** Runs a step that names a QR handle inside the address's failure budget. */
@@ -174,6 +159,22 @@ export class ApprovalDecisions {
     addressedTo(approval, approver);
     return approval;
   }
+}
+
+/** What the store records of a decision, the same for every channel: who, how sure (a denial: not at all), from where. */
+function decisionOf(
+  input: { decision: 'approve' | 'deny'; approver: Approver; ip: string; pickedNumber?: number },
+  assurance: { amr: string[]; acr: string } | undefined,
+): Decision {
+  return {
+    decision: input.decision,
+    deviceId: input.approver.device.id,
+    accountId: input.approver.user.id,
+    amr: assurance?.amr ?? [],
+    acr: assurance?.acr ?? '',
+    ip: input.ip,
+    ...(input.pickedNumber === undefined ? {} : { pickedNumber: input.pickedNumber }),
+  };
 }
 
 /** A request addressed to one user (CIBA, a push sign-in) is that user's devices' alone, whatever channel names it. */
