@@ -3,10 +3,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 
 import { clientProblems } from './client-rules.js';
 import { ConfigError, fieldPath } from './config-error.js';
-import { type Config, configSchema, type RawConfig } from './schema.js';
+import { clientSchema, type Config, configSchema, type RawConfig } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -87,56 +88,32 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (problems.length) throw new ConfigError(source, problems);
   const keys = cookieKeys as string[];
 
-  if (development && !clients.some((c) => c.client_id === DEMO_CLIENT_ID)) {
-    clients.push({
+  // qrid's own clients say only what differs from a configured client; the schema fills in
+  // the rest, so they follow its defaults. Their secrets are derived from the cookie key, so
+  // they are stable across restarts without being stored.
+  const derivedSecret = (purpose: string) => createHmac('sha256', keys[0] as string).update(purpose).digest('base64url');
+  const builtIn = (client: z.input<typeof clientSchema>) => {
+    if (!clients.some((c) => c.client_id === client.client_id)) clients.push(clientSchema.parse(client));
+  };
+  if (development) {
+    builtIn({
       client_id: DEMO_CLIENT_ID,
-      // Derived from the cookie key so it is stable across restarts without storing it.
-      client_secret: createHmac('sha256', keys[0] as string).update('qrid-demo-client-secret').digest('base64url'),
+      client_secret: derivedSecret('qrid-demo-client-secret'),
       client_name: 'qrid demo app',
       redirect_uris: [`${issuer}/demo/callback`],
       post_logout_redirect_uris: [`${issuer}/demo`],
-      first_party: false,
-      refresh_tokens: true,
-      resource_server: false,
-      pkce: 'required',
-      id_token_signed_response_alg: 'RS256',
-      always_confirm_logout: false,
-      device_grant: false,
     });
+    builtIn({ client_id: DEMO_TV_CLIENT_ID, client_name: 'qrid demo TV', device_grant: true });
   }
-
-  if (development && !clients.some((c) => c.client_id === DEMO_TV_CLIENT_ID)) {
-    clients.push({
-      client_id: DEMO_TV_CLIENT_ID,
-      client_name: 'qrid demo TV',
-      redirect_uris: [],
-      post_logout_redirect_uris: [],
-      first_party: false,
-      refresh_tokens: true,
-      resource_server: false,
-      pkce: 'required',
-      id_token_signed_response_alg: 'RS256',
-      always_confirm_logout: false,
-      device_grant: true,
-    });
-  }
-
-  if (!clients.some((c) => c.client_id === ADMIN_CLIENT_ID)) {
-    clients.push({
-      client_id: ADMIN_CLIENT_ID,
-      client_secret: createHmac('sha256', keys[0] as string).update('qrid-admin-client-secret').digest('base64url'),
-      client_name: 'qrid admin',
-      redirect_uris: [`${issuer}/admin/callback`],
-      post_logout_redirect_uris: [`${issuer}/admin`],
-      first_party: true,
-      refresh_tokens: false,
-      resource_server: false,
-      pkce: 'required',
-      id_token_signed_response_alg: 'RS256',
-      always_confirm_logout: false,
-      device_grant: false,
-    });
-  }
+  builtIn({
+    client_id: ADMIN_CLIENT_ID,
+    client_secret: derivedSecret('qrid-admin-client-secret'),
+    client_name: 'qrid admin',
+    redirect_uris: [`${issuer}/admin/callback`],
+    post_logout_redirect_uris: [`${issuer}/admin`],
+    first_party: true,
+    refresh_tokens: false,
+  });
 
   return { ...value, issuer, development, cookie_keys: keys, clients };
 }
