@@ -14,9 +14,9 @@ const FINAL: ReadonlySet<ApprovalState> = new Set(['approved', 'denied', 'expire
  *
  * The stream subscribes first and then reads the approval, so no change can fall between the
  * two; its first event is the state it read, so a page that reconnects (to any instance)
- * catches up at once. Every keep-alive (HEARTBEAT_MS) reads it again, for a message pub/sub lost. It ends with a final state, and at the interaction's expiry at the
- * latest. Open streams and long-polls are limited per interaction and per client address
- * (stream-limits.ts).
+ * catches up at once. Every keep-alive (HEARTBEAT_MS) reads it again, for a message pub/sub
+ * lost. It ends with a final state, and at the interaction's expiry at the latest. Open
+ * streams and long-polls are limited per interaction and per client address (stream-limits.ts).
  */
 export function eventStream(services: Services) {
   return async function streamEvents(ctx: Context): Promise<void> {
