@@ -7,7 +7,7 @@ import { renderPhoneHome } from './phone-home.js';
 import { clientAddress } from '../web/client-address.js';
 import { readForm } from '../web/read-form.js';
 import { formatTypedCode, normalizeTypedCode } from '../security/tokens.js';
-import { pendingUserCode } from '../provider/device-flow.js';
+import { pendingUserCode, verificationPath } from '../provider/device-flow.js';
 import type { Services } from '../services.js';
 import { decisionFrom, renderApprovalPage, renderDecided } from './qr-landing.js';
 import { requireDevice } from './require-device.js';
@@ -43,7 +43,7 @@ export function enterTypedCode(services: Services) {
       // One alphabet, one field: a device grant's user code goes on to its verification.
       if (code && error.code === 'typed_code_invalid' && (await pendingUserCode(services.provider, code))) {
         ctx.status = 303;
-        ctx.redirect(`${new URL(services.provider.urlFor('code_verification')).pathname}?user_code=${formatTypedCode(code)}`);
+        ctx.redirect(`${verificationPath(services.provider)}?user_code=${formatTypedCode(code)}`);
         return;
       }
       await limiter.recordFailure('typed-code-failures', 'everyone');

@@ -27,7 +27,7 @@ export interface CibaRequest {
 }
 
 export interface CibaDeps {
-  users: Pick<Users, 'findByUsername' | 'findActive' | 'list'>;
+  users: Pick<Users, 'findByUsername' | 'list'>;
   limiter: Pick<RateLimiter, 'hit'>;
   config: Pick<Config, 'rate_limits'>;
   /** Makes the approval request and tells the user's devices. */
@@ -87,7 +87,7 @@ export function cibaFeature(deps: CibaDeps): NonNullable<NonNullable<Configurati
         clientName: client.clientName ?? client.clientId,
         accountId: account.accountId,
         ip: clientAddress(ctx),
-        userAgent: String(ctx.get('user-agent') ?? '').slice(0, 512),
+        userAgent: ctx.get('user-agent'), // cut to its stored length where every request's is
         bindingMessage: typeof params.binding_message === 'string' ? params.binding_message : '',
         // Its lifetime in seconds (`expiration`): the saved copy's exp is not on this instance.
         expiresAt: request.exp ? request.exp * 1000 : Date.now() + request.expiration * 1000,
@@ -137,8 +137,11 @@ export async function cibaResult(
   return { grantId };
 }
 
-/** A CIBA request lives as the app asks (`requested_expiry`), 10 minutes at most. */
+/** The longest a CIBA request lives (seconds). */
+export const CIBA_MAX_SECONDS = 600;
+
+/** A CIBA request lives as the app asks (`requested_expiry`), CIBA_MAX_SECONDS at most. */
 export function cibaRequestSeconds(_ctx: unknown, request: { params?: Record<string, unknown> }): number {
   const asked = Number(request.params?.requested_expiry);
-  return Number.isSafeInteger(asked) && asked > 0 ? Math.min(600, asked) : 600;
+  return Number.isSafeInteger(asked) && asked > 0 ? Math.min(CIBA_MAX_SECONDS, asked) : CIBA_MAX_SECONDS;
 }

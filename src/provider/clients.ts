@@ -2,6 +2,7 @@ import type { ClientMetadata } from 'oidc-provider';
 
 import { authMethodOf } from '../config/client-rules.js';
 import type { ClientConfig } from '../config/schema.js';
+import { CIBA_GRANT, DEVICE_CODE_GRANT } from './token-polling.js';
 
 /** Config-file clients as oidc-provider client metadata: code flow only. */
 export function toClientMetadata(client: ClientConfig): ClientMetadata {
@@ -15,8 +16,8 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
     grant_types: [
       ...(client.redirect_uris.length ? ['authorization_code'] : []),
       ...(client.refresh_tokens ? ['refresh_token'] : []),
-      ...(client.device_grant ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
-      ...(client.ciba ? ['urn:openid:params:grant-type:ciba'] : []),
+      ...(client.device_grant ? [DEVICE_CODE_GRANT] : []),
+      ...(client.ciba ? [CIBA_GRANT] : []),
     ],
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     token_endpoint_auth_method: authMethodOf(client),

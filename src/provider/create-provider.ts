@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import type { Views } from '../web/views.js';
 import { interactionPolicyWithChecks } from './interaction-policy.js';
 import { ACR_VALUES } from './assurance.js';
-import { type CibaDeps, cibaFeature, cibaRequestSeconds } from './ciba.js';
+import { CIBA_MAX_SECONDS, type CibaDeps, cibaFeature, cibaRequestSeconds } from './ciba.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { toClientMetadata } from './clients.js';
 import { findAccount } from './find-account.js';
@@ -84,7 +84,7 @@ export function createProvider({
         : model === 'DeviceCode'
           ? ttl.DeviceCode + DEVICE_CODE_KEPT_SECONDS
           : model === 'BackchannelAuthenticationRequest'
-            ? 600 + DEVICE_CODE_KEPT_SECONDS
+            ? CIBA_MAX_SECONDS + DEVICE_CODE_KEPT_SECONDS
             : (ttl[model as keyof typeof ttl] ?? Math.max(ttl.RefreshToken, ttl.Session, ttl.Grant)),
     ),
     clients: clients.map(toClientMetadata),

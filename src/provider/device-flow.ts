@@ -31,6 +31,11 @@ export function deviceFlowFeature(views: Views): NonNullable<NonNullable<Configu
 }
 
 /** What asked, for a verification interaction: the device code's id, the device's address and user agent, when. */
+/** The path of oidc-provider's device verification page (`/device`), where user codes are typed. */
+export function verificationPath(provider: Provider): string {
+  return new URL(provider.urlFor('code_verification')).pathname;
+}
+
 export interface DeviceRequest {
   deviceCode: string;
   ip: string;

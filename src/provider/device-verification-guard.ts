@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { interactionErrors } from '../errors/interaction-errors.js';
 import type { Services } from '../services.js';
 import { respondWithError } from '../web/error-handler.js';
+import { verificationPath } from './device-flow.js';
 
 /**
  * oidc-provider 9 answers two kinds of stray request to the device grant's verification pages
@@ -15,7 +16,7 @@ import { respondWithError } from '../web/error-handler.js';
  * and this file can go.
  */
 export function deviceVerificationGuard(services: Pick<Services, 'provider' | 'views'>): Middleware {
-  const path = new URL(services.provider.urlFor('code_verification')).pathname;
+  const path = verificationPath(services.provider);
   const resumePrefix = `${path}/`;
   return async (ctx, next) => {
     const signed = (type: string) => ctx.cookies.get(services.provider.cookieName(type), { signed: true });

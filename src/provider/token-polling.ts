@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import { hashSecret } from '../security/tokens.js';
 import type { Store } from '../store/store.js';
+import { CIBA_MAX_SECONDS } from './ciba.js';
 import type { ProviderMiddleware } from './provider-middleware.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -38,7 +39,7 @@ export function tokenPolling(store: Store, config: Pick<Config, 'polling' | 'ttl
     const early = last !== undefined && now - Number(last.at) < current * 1000 - TOLERANCE_MS;
     const next_ = early ? current + 5 : current;
     // Kept as long as the longest request a client can poll for.
-    await store.putRecord(key, { at: String(now), interval: String(next_) }, Math.max(config.ttl.device_code, 600));
+    await store.putRecord(key, { at: String(now), interval: String(next_) }, Math.max(config.ttl.device_code, CIBA_MAX_SECONDS));
     if (early) ctx.body = { error: 'slow_down', error_description: `poll at most every ${next_} seconds` };
   };
 }

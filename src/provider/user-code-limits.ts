@@ -3,6 +3,7 @@ import { QridError } from '../errors/qrid-error.js';
 import type { Services } from '../services.js';
 import { clientAddress } from '../web/client-address.js';
 import { respondWithError } from '../web/error-handler.js';
+import { verificationPath } from './device-flow.js';
 import type { ProviderMiddleware } from './provider-middleware.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ProviderMiddleware } from './provider-middleware.js';
  * the same page, which cannot be told apart before oidc-provider has read the form.
  */
 export function userCodeLimits(services: Pick<Services, 'limiter' | 'config' | 'views' | 'provider'>): ProviderMiddleware {
-  const path = new URL(services.provider.urlFor('code_verification')).pathname;
+  const path = verificationPath(services.provider);
   const { limiter, config } = services;
   return async (ctx, next) => {
     const submitting = ctx.method === 'POST' && ctx.path === path;
