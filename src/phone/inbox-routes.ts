@@ -34,22 +34,43 @@ export function inboxRoutes(services: Services, router: Router): void {
     }
     // Bounded like the waiting page's streams: a few per device, and per address in all.
     const release = services.streamLimits.reserve({ interaction: `inbox:${signedIn.device.id}`, address: clientAddress(ctx) });
-    ctx.respond = false;
     const { res } = ctx;
+    let ended = false;
+    let unregister = () => {};
+    let stop: (() => Promise<void>) | undefined;
+    let bound: NodeJS.Timeout | undefined;
+    const end = (last?: string) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(bound);
+      release();
+      unregister();
+      void stop?.().catch(() => undefined);
+      res.end(last);
+    };
+    const write = (chunk: string) => {
+      if (!ended) res.write(chunk);
+    };
+    // Subscribed before the response starts: a store that is down gets its 503, and the place goes back.
+    try {
+      stop = await services.inbox.listen(signedIn.user.id, () => write('event: changed\ndata: {}\n\n'));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    ctx.respond = false;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     res.write('retry: 5000\n\n');
-    const stop = await services.inbox.listen(signedIn.user.id, () => res.write('event: changed\ndata: {}\n\n'));
-    const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
-    ping.unref();
-    const end = () => {
-      clearInterval(ping);
-      release();
-      void stop();
-      res.end();
-    };
-    res.on('close', end);
+    // Kept alive with the waiting pages' streams, and ended with them on shutdown (the page reconnects elsewhere).
+    unregister = services.streams.add({
+      ping: () => write(': ping\n\n'),
+      close: () => end('event: reconnect\ndata: {"reason":"shutdown"}\n\n'),
+    });
+    if (ended) return; // opened during shutdown: already told to reconnect
+    res.on('close', () => end());
     // A page is not kept forever: it reconnects (EventSource does by itself).
-    setTimeout(end, 10 * 60_000).unref();
+    bound = setTimeout(() => end(), 10 * 60_000);
+    bound.unref();
   });
 
   router.get('/phone/inbox/:id', async (ctx) => {

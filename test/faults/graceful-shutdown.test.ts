@@ -5,7 +5,7 @@ import { Users } from '../../src/accounts/users.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { BrowserClient, field } from '../support/browser-client.js';
 import { waitFor } from '../support/loopback.js';
-import { answerQr, PHONE_UA } from '../support/phone.js';
+import { answerQr, enrolledPhone, PHONE_UA } from '../support/phone.js';
 import { REDIS_URL } from '../support/redis.js';
 import { RelyingParty } from '../support/relying-party.js';
 import { completeToCallback, openQrPage } from '../support/sign-in.js';
@@ -22,13 +22,19 @@ describe('the drain, from shutdown to exit', () => {
     await qrid.close();
   });
 
-  it('says 503 on /readyz, closes each connection after its response, and sends a stream opened now to reconnect at once', async () => {
+  it('says 503 on /readyz, closes each connection after its response, tells open streams (the inbox\'s too) and one opened now to reconnect', async () => {
     const rp = await RelyingParty.discover(qrid.issuer);
     const desktop = new BrowserClient(qrid.issuer);
     const waiting = await openQrPage(desktop, rp);
     expect((await fetch(`${qrid.issuer}/readyz`)).status).toBe(200);
+    // A phone's inbox page is open too.
+    const { phone } = await enrolledPhone(qrid);
+    const inbox = await openEvents(`${qrid.issuer}/phone/inbox/events`, { Cookie: cookieHeader(phone.cookies, '/phone/inbox/events') });
+    expect(inbox.status).toBe(200);
 
     qrid.qrid.shutdown();
+    expect((await inbox.next())?.event).toBe('reconnect');
+    expect(await inbox.next()).toBeUndefined();
     const ready = await fetch(`${qrid.issuer}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'draining' });
